@@ -1,0 +1,38 @@
+from django.core.mail.backends.filebased import EmailBackend
+
+
+class EmlFileBackend(EmailBackend):
+    """Write every message to a file of its own, named *.eml, that a mail client opens.
+
+    Django's file backend appends all the messages of a connection to one .log file;
+    a person reading the outbox (or a test reading a verification link) wants one message
+    per file in the standard format.
+    """
+
+    def _get_filename(self):
+        if self._fname is None:
+            # Django's name has the second and the connection: messages sent on one connection
+            # within a second (a batch of digests) would share a file. A counter parts them.
+            self._count = getattr(self, "_count", 0) + 1
+            self._fname = f"{super()._get_filename().removesuffix('.log')}-{self._count}.eml"
+        return self._fname
+
+    def open(self):
+        # Each message opens its own file (send_messages): an opened connection that sends
+        # nothing leaves no empty file behind.
+        return False
+
+    def write_message(self, message):
+        self.stream.write(message.message().as_bytes())
+
+    def send_messages(self, email_messages):
+        sent = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            self._fname = None
+            with self._lock, open(self._get_filename(), "ab") as self.stream:
+                self.write_message(message)
+            self.stream = None
+            sent += 1
+        return sent

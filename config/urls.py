@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include("config.api_router")),
+    path("", include("api.urls")),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("", include("digests.urls")),
+    path("", include("results.urls")),
+    path("", include("consultation.urls")),
+    path("", include("recommendations.urls")),
+]

@@ -1,0 +1,153 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's
+live server. Nothing is downloaded: Playwright is pointed at /usr/bin/chromium.
+
+Fixtures:
+  browser  one headless Chromium for the whole session;
+  page     a fresh context and page per test, its base URL the live server (so
+           `page.goto("/")` works); `page.console_errors` lists the console errors and
+           uncaught page errors seen so far, for a test to assert it is empty.
+
+Every test in this folder is marked `browser`, and skipped (with the reason) only when
+Chromium is not installed. A failing test leaves a screenshot in var/screenshots/.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an asyncio event loop in this thread, so Django would refuse
+# ORM calls from test bodies and fixtures ("You cannot call this from an async context").
+# Nothing here is actually asynchronous: the live server answers in its own thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 10_000
+HERE = Path(__file__).resolve().parent
+
+
+def _in_this_folder(item: pytest.Item) -> bool:
+    return HERE in Path(item.path).resolve().parents
+
+
+def _chromium_missing() -> bool:
+    return not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK))
+
+
+def pytest_itemcollected(item):
+    """Mark every test here `browser` (before `-m` selects), and skip it without Chromium."""
+    if not _in_this_folder(item):
+        return
+    item.add_marker(pytest.mark.browser)
+    if _chromium_missing():
+        item.add_marker(
+            pytest.mark.skip(
+                reason=f"Chromium is not installed at {CHROMIUM} (`make system-deps` installs it)"
+            )
+        )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser tests last.
+
+    Each one flushes the database when it ends (live_server implies transactional_db), which
+    also removes what the data migrations created (stakeholder groups, roles, the periodic
+    session clean-up) that later tests may expect. pytest-django has already put the
+    transactional tests after the others; `trylast` runs this after its reordering and keeps
+    its order for everything else.
+    """
+    mine = [item for item in items if _in_this_folder(item)]
+    if mine:
+        items[:] = [item for item in items if not _in_this_folder(item)] + mine
+
+
+def _screenshot_path(item: pytest.Item) -> Path:
+    name = re.sub(r"[^\w.-]+", "_", item.name).strip("_")
+    return Path(settings.VAR_DIR) / "screenshots" / f"{name}.png"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a test that uses `page` fails, save a screenshot of the page as it was."""
+    report = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and page is not None and not page.is_closed():
+        path = _screenshot_path(item)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except Exception as exc:  # the screenshot is a help; never hide the failure
+            report.sections.append(("screenshot", f"Could not save {path}: {exc}"))
+        else:
+            report.sections.append(("screenshot", f"The page when the test failed: {path}"))
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """Playwright, with this thread's database connections kept as they were.
+
+    Playwright's sync API leaves an asyncio loop "running" in this thread, and Django then
+    looks its connections up per async context instead of per thread: without the pinning
+    below, tests would get new connection objects, which lack what the test-database set-up
+    stored on the old ones (the serialized contents that serialized_rollback restores).
+    """
+    from django.db import connections
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    before = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        for alias, connection in before.items():
+            connections[alias] = connection
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, django_db_serialized_rollback):
+    """A new context and page on the live server; console and page errors are collected.
+
+    django_db_serialized_rollback: the test starts with what the data migrations created
+    (stakeholder groups, roles), even after another test has flushed the database.
+    """
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message):
+        where = message.location
+        # Chromium asks for /favicon.ico on its own and logs the 404: not the page's error.
+        if message.type == "error" and not where["url"].endswith("/favicon.ico"):
+            errors.append(f"console error: {message.text} ({where['url']}:{where['lineNumber']})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.console_errors = errors
+    yield page
+    context.close()

@@ -1,0 +1,107 @@
+import pytest
+from django.core.management import call_command
+
+from . import factories
+
+
+@pytest.fixture
+def user_factory(db):
+    return factories.UserFactory
+
+
+@pytest.fixture
+def consultation_factory(db):
+    return factories.ConsultationFactory
+
+
+@pytest.fixture
+def pillar_factory(db):
+    return factories.PillarFactory
+
+
+@pytest.fixture
+def advocate_factory(db):
+    return factories.AdvocateFactory
+
+
+@pytest.fixture
+def challenge_factory(db):
+    return factories.ChallengeFactory
+
+
+@pytest.fixture
+def recommendation_factory(db):
+    return factories.RecommendationFactory
+
+
+@pytest.fixture
+def white_paper(db):
+    """The canonical seed, imported as `make run` imports it."""
+    from recommendations.models import Consultation
+
+    call_command("seed_recommendations", verbosity=0)
+    return Consultation.objects.get(slug="from-plant-to-patient")
+
+
+@pytest.fixture
+def stakeholder_group(db):
+    from accounts.models import StakeholderGroup
+
+    return StakeholderGroup.objects.get(slug="patient-organisation")
+
+
+def _person(email, groups=(), verified=True, declared=True, **fields):
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    if declared:
+        fields.setdefault("interests", "None.")
+        fields.setdefault("interests_declared_at", timezone.now())
+    user = factories.UserFactory(email=email, **fields)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def make_person(db):
+    """A person with a verified e-mail address and declared interests unless told otherwise."""
+    return _person
+
+
+@pytest.fixture
+def stakeholder(make_person, stakeholder_group):
+    return make_person(
+        "stakeholder@example.org",
+        display_name="Sam Stakeholder",
+        organisation="Patients Together",
+        stakeholder_group=stakeholder_group,
+    )
+
+
+@pytest.fixture
+def moderator(make_person):
+    return make_person(
+        "moderator@example.org", groups=["Moderators"], display_name="Mo Derator", is_staff=True
+    )
+
+
+@pytest.fixture
+def consultation_admin(make_person):
+    return make_person(
+        "admin@example.org", groups=["Consultation admins"], display_name="Ada Admin", is_staff=True
+    )
+
+
+@pytest.fixture
+def with_totp():
+    """Give a person a TOTP authenticator, as the set-up page would."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    def activate(user):
+        TOTP.activate(user, generate_totp_secret())
+        return user
+
+    return activate
