@@ -1,0 +1,252 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .emails import send_invitation
+from .models import Consent, Invitation, StakeholderGroup, User
+from .services import affiliation_verify
+
+# Fields that grant powers: only a superuser changes them (a consultation admin may change
+# people's profiles but must not make anyone, themselves included, staff or superuser).
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    ordering = ["email"]
+    list_display = [
+        "email",
+        "display_name",
+        "organisation",
+        "stakeholder_group",
+        "affiliation_verified",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    list_filter = ["stakeholder_group", "is_staff", "is_active", "groups"]
+    list_select_related = ["stakeholder_group"]
+    search_fields = ["email", "display_name", "organisation"]
+    actions = ["verify_affiliation", "withdraw_affiliation"]
+    readonly_fields = [
+        "affiliation_verified_at",
+        "affiliation_verified_by",
+        "interests_declared_at",
+        "deleted_at",
+        "last_login",
+        "date_joined",
+    ]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (
+            "Profile",
+            {
+                "fields": [
+                    "display_name",
+                    "organisation",
+                    "job_title",
+                    "stakeholder_group",
+                    "speaks_for_organisation",
+                    "transparency_register_id",
+                    "interests",
+                    "interests_declared_at",
+                ]
+            },
+        ),
+        (
+            "Affiliation and standing",
+            {
+                "fields": [
+                    "affiliation_verified_at",
+                    "affiliation_verified_by",
+                    "suspended_until",
+                    "deleted_at",
+                ]
+            },
+        ),
+        (
+            "Permissions",
+            {"fields": ["is_active", *PRIVILEGE_FIELDS]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]},
+        )
+    ]
+
+    @admin.display(boolean=True, description="Verified", ordering="affiliation_verified_at")
+    def affiliation_verified(self, obj):
+        return obj.is_affiliation_verified
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields += PRIVILEGE_FIELDS
+        return fields
+
+    def has_verify_affiliation_permission(self, request):
+        return request.user.has_perm("accounts.verify_affiliation")
+
+    @admin.action(
+        permissions=["verify_affiliation"],
+        description="Verify the affiliation of the selected people",
+    )
+    def verify_affiliation(self, request, queryset):
+        count = 0
+        for user in queryset.filter(deleted_at__isnull=True):
+            affiliation_verify(user=user, acting_user=request.user)
+            count += 1
+        self.message_user(
+            request,
+            f"Verified the affiliation of {count} {'person' if count == 1 else 'people'}.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        permissions=["verify_affiliation"],
+        description="Withdraw the verification of the selected people's affiliation",
+    )
+    def withdraw_affiliation(self, request, queryset):
+        count = 0
+        for user in queryset.filter(affiliation_verified_at__isnull=False):
+            affiliation_verify(user=user, acting_user=request.user, verified=False)
+            count += 1
+        self.message_user(request, f"Withdrew {count} verification(s).", messages.SUCCESS)
+
+
+@admin.register(StakeholderGroup)
+class StakeholderGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """The record of consents: read-only, as a record must be."""
+
+    list_display = ["user", "document", "version", "accepted_at"]
+    list_filter = ["document", "version"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__display_name"]
+    date_hierarchy = "accepted_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made on the invitations pages (which send them); here an admin
+    finds, re-sends or withdraws them. The accounts rules decide who may."""
+
+    list_display = [
+        "email",
+        "name",
+        "organisation",
+        "stakeholder_group",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "accepted_at",
+        "accepted_user",
+    ]
+    list_filter = ["stakeholder_group", "consultation", "sent_at", "accepted_at"]
+    list_select_related = ["stakeholder_group", "invited_by", "accepted_user"]
+    search_fields = ["email", "name", "organisation"]
+    readonly_fields = [
+        "email",
+        "token",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "accepted_at",
+        "accepted_user",
+        "sign_up_link",
+    ]
+    fields = [
+        "email",
+        "name",
+        "organisation",
+        "stakeholder_group",
+        "consultation",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "accepted_at",
+        "accepted_user",
+        "sign_up_link",
+    ]
+    actions = ["resend"]
+
+    @admin.display(description="Sign-up link")
+    def sign_up_link(self, obj):
+        from .emails import invitation_link
+
+        return invitation_link(obj) if obj.pk and obj.is_pending else "—"
+
+    def _may_invite(self, request) -> bool:
+        return request.user.has_perm("accounts.invite")
+
+    def has_module_permission(self, request):
+        return self._may_invite(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_invite(request)
+
+    def has_add_permission(self, request):
+        return False  # invitations/new/ makes and sends them
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_invite(request) and (obj is None or obj.is_pending)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_invite(request)
+
+    def has_resend_permission(self, request):
+        return self._may_invite(request)
+
+    @admin.action(permissions=["resend"], description="Send the selected invitations again")
+    def resend(self, request, queryset):
+        pending = list(
+            queryset.filter(accepted_at__isnull=True).select_related("consultation", "invited_by")
+        )
+        for invitation in pending:
+            send_invitation(invitation)
+        self.message_user(request, f"Sent {len(pending)} invitation(s) again.", messages.SUCCESS)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "subtitle": format_html(
+                'To invite people, use <a href="{}">the invitations pages</a>.',
+                reverse("accounts:invitations"),
+            ),
+        }
+        return super().changelist_view(request, extra_context)

@@ -1,0 +1,43 @@
+"""The accounts app's e-mails: one function per message, its text in
+templates/emails/<name>-subject.txt, -body.txt and -body.html."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from .models import Invitation
+
+
+def invitation_link(invitation: Invitation) -> str:
+    """The absolute link to the sign-up form, pre-filled from the invitation."""
+    query = urlencode({"invitation": invitation.token})
+    return f"{settings.SITE_URL}{reverse('account_signup')}?{query}"
+
+
+def _render(name: str, context: dict) -> tuple[str, str, str]:
+    subject = render_to_string(f"emails/{name}-subject.txt", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    text = render_to_string(f"emails/{name}-body.txt", context)
+    html = render_to_string(f"emails/{name}-body.html", context)
+    return subject, text, html
+
+
+def send_invitation(invitation: Invitation) -> None:
+    """Send (or send again) the invitation and record when it went out."""
+    context = {
+        "invitation": invitation,
+        "link": invitation_link(invitation),
+        "inviter": invitation.invited_by.public_name if invitation.invited_by else None,
+        "consultation": invitation.consultation,
+        "site_url": settings.SITE_URL,
+    }
+    subject, text, html = _render("invitation", context)
+    message = EmailMultiAlternatives(subject, text, to=[invitation.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
+    invitation.sent_at = now

@@ -1,0 +1,237 @@
+from django import forms
+from django.utils.safestring import mark_safe
+
+from recommendations.models import Pillar
+
+from .models import StakeholderGroup, User
+
+
+class SignupForm(forms.Form):
+    """What allauth's sign-up form adds to e-mail and password: who the person is, consent."""
+
+    display_name = forms.CharField(label="Your name", max_length=150)
+    organisation = forms.CharField(max_length=200, required=False)
+    job_title = forms.CharField(label="Position", max_length=200, required=False)
+    stakeholder_group = forms.ModelChoiceField(
+        queryset=StakeholderGroup.objects.all(),
+        empty_label="Choose your stakeholder group",
+        help_text="The kind of stakeholder you speak as.",
+    )
+    speaks_for_organisation = forms.BooleanField(
+        label="I speak on behalf of my organisation", required=False
+    )
+    accept_terms = forms.BooleanField(
+        label=mark_safe(
+            'I accept the <a href="/terms/" target="_blank">terms of participation</a>'
+        ),
+        error_messages={"required": "You must accept the terms of participation to sign up."},
+    )
+    accept_privacy = forms.BooleanField(
+        label=mark_safe('I have read the <a href="/privacy/" target="_blank">privacy notice</a>'),
+        error_messages={"required": "You must acknowledge the privacy notice to sign up."},
+    )
+    # The token of the invitation the person followed (?invitation=<token>), if any.
+    invitation = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    # allauth adds e-mail and passwords: the login first, then who the person is, then consent.
+    field_order = [
+        "email",
+        "password1",
+        "password2",
+        "display_name",
+        "organisation",
+        "job_title",
+        "stakeholder_group",
+        "speaks_for_organisation",
+        "accept_terms",
+        "accept_privacy",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self._prefill_from_invitation()
+
+    def _prefill_from_invitation(self):
+        """Opened from an invitation's link: fill in what the admin knew about the person."""
+        from allauth.core import context
+        from django.contrib import messages
+
+        from .services import invitation_get_pending
+
+        request = context.request
+        token = request.GET.get("invitation", "") if request is not None else ""
+        if not token:
+            return
+        invitation = invitation_get_pending(token)
+        if invitation is None:
+            messages.warning(
+                request,
+                "This invitation link has already been used or is no longer valid. You can "
+                "still sign up; if you already have an account, sign in.",
+            )
+            return
+        self.initial.update(
+            {
+                "invitation": invitation.token,
+                "email": invitation.email,
+                "display_name": invitation.name,
+                "organisation": invitation.organisation,
+                "stakeholder_group": invitation.stakeholder_group_id,
+            }
+        )
+
+    def clean_invitation(self):
+        from .services import invitation_get_pending
+
+        # An invitation used or withdrawn in the meantime is ignored: the sign-up goes on.
+        return invitation_get_pending(self.cleaned_data.get("invitation", ""))
+
+    def signup(self, request, user):
+        from allauth.account.adapter import get_adapter
+
+        from .services import user_signup_complete
+
+        user_signup_complete(user=user, data=self.cleaned_data)
+        invitation = self.cleaned_data.get("invitation")
+        if invitation and invitation.email.lower() == (user.email or "").lower():
+            # The invitation reached this address: following its link proves the address,
+            # so allauth records it as verified and sends no verification message.
+            get_adapter(request).stash_verified_email(request, user.email)
+
+
+class ProfileForm(forms.ModelForm):
+    interests = forms.CharField(
+        label="Declaration of interests",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=(
+            "Employment, funding, shares, consultancy or other interests in the subject of "
+            "the consultation. Write “none” if you have none. Shown with your contributions."
+        ),
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "display_name",
+            "organisation",
+            "job_title",
+            "stakeholder_group",
+            "speaks_for_organisation",
+            "transparency_register_id",
+            "interests",
+        ]
+        labels = {"display_name": "Your name"}
+        help_texts = {
+            "transparency_register_id": "Optional, e.g. 123456789012-34.",
+            "speaks_for_organisation": (
+                "Positions on behalf of an organisation count as such once an administrator "
+                "has verified your affiliation."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+        self.fields["stakeholder_group"].required = True
+
+
+class PreferencesForm(forms.ModelForm):
+    pillars_of_interest = forms.ModelMultipleChoiceField(
+        queryset=Pillar.objects.select_related("consultation").order_by("consultation", "position"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The digest tells you of new and changed recommendations in these pillars.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "language",
+            "digest_frequency",
+            "notify_replies",
+            "notify_decisions",
+            "notify_appeals",
+            "notify_wording_changes",
+            "pillars_of_interest",
+        ]
+        labels = {"language": "Interface and e-mail language", "digest_frequency": "E-mail digest"}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    name = forms.CharField(max_length=150, required=False)
+    organisation = forms.CharField(max_length=200, required=False)
+    stakeholder_group = forms.ModelChoiceField(
+        queryset=StakeholderGroup.objects.all(),
+        required=False,
+        empty_label="Let the person choose",
+    )
+    consultation = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="None in particular",
+        help_text="Named in the invitation.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from recommendations.models import Consultation
+
+        super().__init__(*args, **kwargs)
+        self.fields["consultation"].queryset = Consultation.objects.order_by("title")
+
+
+class InvitationImportForm(forms.Form):
+    MAX_BYTES = 1_000_000
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "UTF-8, one person a line, the first line naming the columns: "
+            "email, name, organisation, stakeholder_group (its short name or its full name)."
+        ),
+    )
+    consultation = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="None in particular",
+        help_text="Named in every invitation of the file.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from recommendations.models import Consultation
+
+        super().__init__(*args, **kwargs)
+        self.fields["consultation"].queryset = Consultation.objects.order_by("title")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file has {upload.size:,} bytes; the limit is {self.MAX_BYTES:,}."
+            )
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”."
+            ) from None
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To confirm that it is you.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+        return password

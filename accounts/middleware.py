@@ -1,0 +1,39 @@
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from .rules import has_role
+
+# Pages a person without two-factor authentication may still reach under those prefixes.
+EXEMPT = ("/admin/logout/", "/admin/login/")
+
+
+class RequireMFAForRolesMiddleware:
+    """Moderators and consultation admins act only once they have set up TOTP.
+
+    Under the protected prefixes (the admin, the moderation queue) a person with a role and
+    no authenticator is sent to the TOTP set-up page with a message saying why.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path
+        if (
+            request.user.is_authenticated
+            and path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES))
+            and not path.startswith(EXEMPT)
+            and (request.user.is_staff or has_role(request.user))
+            and not Authenticator.objects.filter(
+                user=request.user, type=Authenticator.Type.TOTP
+            ).exists()
+        ):
+            messages.warning(
+                request,
+                "Moderators and administrators must set up two-factor authentication "
+                "before they act. Scan the code below with an authenticator app.",
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

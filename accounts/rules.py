@@ -1,0 +1,71 @@
+"""Who may do what with accounts. The HTML views and the API ask these same rules.
+
+Roles are Django groups (created by a data migration): stakeholders are every signed-in
+person; moderators and consultation admins are members of their group (superusers are both).
+"""
+
+import rules
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+MODERATORS = "Moderators"
+CONSULTATION_ADMINS = "Consultation admins"
+
+
+@rules.predicate
+def is_moderator(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name__in=[MODERATORS, CONSULTATION_ADMINS]).exists()
+    )
+
+
+@rules.predicate
+def is_consultation_admin(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=CONSULTATION_ADMINS).exists()
+    )
+
+
+has_role = is_moderator | is_consultation_admin
+
+
+def contribution_refusal(user) -> str | None:
+    """Why this person may not contribute now, in words for them; None when they may."""
+    if not user.is_authenticated:
+        return "Sign in to take part. Reading is open to everyone."
+    if user.deleted_at or not user.is_active:
+        return "This account is closed."
+    if user.is_suspended:
+        until = (
+            ""  # a suspension "for good" (by moderation) ends on the last day the field holds
+            if user.suspended_until.year >= 9999
+            else f" until {timezone.localtime(user.suspended_until):%d %B %Y}"
+        )
+        return (
+            f"Your account is suspended{until}: you can read the consultation but not contribute."
+        )
+    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        return "Verify your e-mail address first: follow the link in the message we sent you."
+    if not user.has_declared_interests:
+        return (
+            "Declare your interests in your profile before your first contribution "
+            "(“none” is an answer)."
+        )
+    return None
+
+
+@rules.predicate
+def can_contribute(user) -> bool:
+    return contribution_refusal(user) is None
+
+
+@rules.predicate
+def is_self(user, other) -> bool:
+    return other is not None and user.pk == other.pk
+
+
+rules.add_perm("accounts.contribute", can_contribute)
+rules.add_perm("accounts.invite", is_consultation_admin)
+rules.add_perm("accounts.verify_affiliation", is_consultation_admin)
+rules.add_perm("accounts.edit_profile", is_self)
+rules.add_perm("accounts.moderate", is_moderator)

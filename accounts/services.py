@@ -1,0 +1,486 @@
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import legal
+from .models import Consent, Invitation, StakeholderGroup, User
+from .rules import CONSULTATION_ADMINS, MODERATORS
+
+DEMO_PASSWORD = "plant-to-patient-demo"
+# A fixed TOTP secret for the demo moderator and admin only (DEBUG): `manage.py demo_totp_code`
+# prints the current code, so a person trying the platform can pass two-factor authentication.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def session_clear_expired() -> None:
+    """Delete expired sessions (the session engine knows how)."""
+    engine = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    engine.clear_expired()
+
+
+@transaction.atomic
+def user_signup_complete(*, user: User, data: dict[str, Any]) -> User:
+    """Store the sign-up form's profile fields and the consents given with it; accept the
+    invitation the person signed up through, if any."""
+    for name in ("display_name", "organisation", "job_title", "stakeholder_group"):
+        setattr(user, name, data.get(name) or getattr(user, name))
+    user.speaks_for_organisation = bool(data.get("speaks_for_organisation"))
+    user.save()
+    if data.get("invitation"):
+        invitation_accept(invitation=data["invitation"], user=user)
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                user=user,
+                document=Consent.Document.TERMS,
+                version=legal.TERMS_VERSION,
+                accepted_at=now,
+            ),
+            Consent(
+                user=user,
+                document=Consent.Document.PRIVACY,
+                version=legal.PRIVACY_VERSION,
+                accepted_at=now,
+            ),
+        ],
+        ignore_conflicts=True,
+    )
+    return user
+
+
+@transaction.atomic
+def profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Update the stakeholder profile. Changing the declaration of interests re-dates it."""
+    interests = data.get("interests", user.interests).strip()
+    if interests != user.interests or user.interests_declared_at is None:
+        user.interests_declared_at = timezone.now()
+    user.interests = interests
+    for name in (
+        "display_name",
+        "organisation",
+        "job_title",
+        "stakeholder_group",
+        "speaks_for_organisation",
+        "transparency_register_id",
+    ):
+        if name in data:
+            setattr(user, name, data[name])
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def preferences_update(*, user: User, data: dict[str, Any]) -> User:
+    for name in (
+        "language",
+        "digest_frequency",
+        "notify_replies",
+        "notify_decisions",
+        "notify_appeals",
+        "notify_wording_changes",
+    ):
+        if name in data:
+            setattr(user, name, data[name])
+    user.save()
+    if "pillars_of_interest" in data:
+        user.pillars_of_interest.set(data["pillars_of_interest"])
+    return user
+
+
+@transaction.atomic
+def affiliation_verify(*, user: User, acting_user: User, verified: bool = True) -> User:
+    user.affiliation_verified_at = timezone.now() if verified else None
+    user.affiliation_verified_by = acting_user if verified else None
+    user.save(update_fields=["affiliation_verified_at", "affiliation_verified_by"])
+    return user
+
+
+# -- Invitations ----------------------------------------------------------------------------
+
+INVITATION_COLUMNS = ("email", "name", "organisation", "stakeholder_group")
+# Other spellings a spreadsheet may use for the same columns.
+INVITATION_COLUMN_ALIASES = {
+    "e-mail": "email",
+    "email address": "email",
+    "e-mail address": "email",
+    "organization": "organisation",
+    "group": "stakeholder_group",
+    "stakeholder group": "stakeholder_group",
+}
+INVITATION_IMPORT_MAX_ROWS = 1_000
+
+
+def _require_inviter(acting_user: User) -> None:
+    if not acting_user.is_active or not acting_user.has_perm("accounts.invite"):
+        raise PermissionDenied("Only consultation admins may invite people.")
+
+
+def _invitation_refusal(email: str) -> str | None:
+    """Why this address may not be invited now; None when it may."""
+    if (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    ):
+        return f"{email} already has an account."
+    pending = Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).first()
+    if pending:
+        return f"{email} already has a pending invitation (of {pending.created_at:%d %B %Y})."
+    return None
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    acting_user: User,
+    email: str,
+    name: str = "",
+    organisation: str = "",
+    stakeholder_group: StakeholderGroup | None = None,
+    consultation=None,
+) -> Invitation:
+    """Invite a person to sign up; the e-mail goes out once the transaction commits."""
+    from .emails import send_invitation
+
+    _require_inviter(acting_user)
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValidationError({"email": "The e-mail address is missing."})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"“{email}” is not a valid e-mail address."}) from None
+    refusal = _invitation_refusal(email)
+    if refusal:
+        raise ValidationError({"email": refusal})
+    invitation = Invitation(
+        email=email,
+        name=(name or "").strip(),
+        organisation=(organisation or "").strip(),
+        stakeholder_group=stakeholder_group,
+        consultation=consultation,
+        invited_by=acting_user,
+        token=secrets.token_urlsafe(32),
+    )
+    invitation.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        # Another admin invited the same address a moment ago.
+        raise ValidationError({"email": f"{email} already has a pending invitation."}) from None
+    transaction.on_commit(lambda: send_invitation(invitation))
+    return invitation
+
+
+@dataclass
+class InvitationImport:
+    """What an import did: the invitations created (and sent), and each problem by line."""
+
+    created: list[Invitation] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self):
+        sent = f"{len(self.created)} invitation{'s' if len(self.created) != 1 else ''} sent"
+        if not self.errors:
+            return sent
+        return f"{sent}, {len(self.errors)} problem{'s' if len(self.errors) != 1 else ''}"
+
+
+def _group_lookup() -> dict[str, StakeholderGroup]:
+    lookup = {}
+    for group in StakeholderGroup.objects.all():
+        lookup[group.name.strip().lower()] = group
+        lookup[group.slug.lower()] = group
+    return lookup
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@transaction.atomic
+def invitations_import_csv(
+    *, acting_user: User, file_text: str, consultation=None
+) -> InvitationImport:
+    """Invite everyone listed in a CSV file (columns email, name, organisation,
+    stakeholder_group: a slug or a name). Each bad row is reported as "line N: <problem>";
+    the good rows are still created and sent. A header that cannot be read stops the import.
+    """
+    _require_inviter(acting_user)
+    report = InvitationImport()
+    reader = csv.reader(io.StringIO(file_text.lstrip("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+    except csv.Error as exc:
+        report.errors.append(f"line {reader.line_num}: the file is not valid CSV ({exc}).")
+        return report
+    if header is None:
+        report.errors.append(
+            f"line 1: the file is empty; its first line names the columns: "
+            f"{', '.join(INVITATION_COLUMNS)}."
+        )
+        return report
+    header_line = reader.line_num
+    columns = []
+    for cell in header:
+        name = " ".join(cell.strip().lower().replace("_", " ").split())
+        columns.append(INVITATION_COLUMN_ALIASES.get(name, name.replace(" ", "_")))
+    unknown = [c for c in columns if c not in INVITATION_COLUMNS]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    problems = []
+    if unknown:
+        problems.append("unknown column(s) " + ", ".join(f"“{c}”" for c in unknown))
+    if duplicated:
+        problems.append("repeated column(s) " + ", ".join(duplicated))
+    if "email" not in columns:
+        problems.append("no “email” column")
+    if problems:
+        report.errors.append(
+            f"line {header_line}: {'; '.join(problems)}. The columns are "
+            f"{', '.join(INVITATION_COLUMNS)} (the first line names them); nothing was imported."
+        )
+        return report
+
+    groups = _group_lookup()
+    seen: dict[str, int] = {}
+    rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:
+            report.errors.append(
+                f"line {line}: the file is not valid CSV from here on ({exc}); "
+                "the lines after it were not read."
+            )
+            break
+        if values is None:
+            break
+        if not any(value.strip() for value in values):
+            continue
+        rows += 1
+        if rows > INVITATION_IMPORT_MAX_ROWS:
+            report.errors.append(
+                f"line {line}: a file holds at most {INVITATION_IMPORT_MAX_ROWS:,} invitations; "
+                "this line and the ones after it were not imported."
+            )
+            break
+        if len(values) != len(columns):
+            report.errors.append(
+                f"line {line}: {len(values)} values where the header names {len(columns)} "
+                "columns (a comma in a value needs quotes)."
+            )
+            continue
+        row = {column: value.strip() for column, value in zip(columns, values, strict=True)}
+        email = row.get("email", "").lower()
+        group_name = row.get("stakeholder_group", "")
+        group = None
+        if group_name:
+            group = groups.get(" ".join(group_name.lower().split()))
+            if group is None:
+                report.errors.append(
+                    f"line {line}: unknown stakeholder group “{group_name}”; use one of "
+                    + ", ".join(sorted({g.slug for g in groups.values()}))
+                    + "."
+                )
+                continue
+        if email and email in seen:
+            report.errors.append(f"line {line}: {email} is already on line {seen[email]}.")
+            continue
+        try:
+            invitation = invitation_create(
+                acting_user=acting_user,
+                email=email,
+                name=row.get("name", ""),
+                organisation=row.get("organisation", ""),
+                stakeholder_group=group,
+                consultation=consultation,
+            )
+        except ValidationError as exc:
+            report.errors.append(f"line {line}: {_error_text(exc)}")
+            continue
+        seen[email] = line
+        report.created.append(invitation)
+    return report
+
+
+def invitation_get_pending(token: str) -> Invitation | None:
+    """The pending invitation with this token, or None (unknown, malformed or accepted)."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Invitation.objects.select_related("stakeholder_group")
+        .filter(token=token, accepted_at__isnull=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Invitation | None:
+    """Mark the invitation accepted by the person who signed up through it (once)."""
+    now = timezone.now()
+    updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=now, accepted_user=user
+    )
+    if not updated:
+        return None
+    invitation.accepted_at, invitation.accepted_user = now, user
+    return invitation
+
+
+# -- Privacy rights ---------------------------------------------------------------------------
+
+
+def sessions_end(*, user: User) -> int:
+    """End every session of the person, wherever it was opened; returns how many.
+
+    Database-backed engines (db, cached_db) are searched; with other engines the sessions
+    die anyway once the password has changed (the session's auth hash no longer matches).
+    """
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    if not hasattr(store, "get_model_class"):
+        return 0
+    ended = 0
+    model = store.get_model_class()
+    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> User:
+    """Delete a person's account at their request.
+
+    Their personal data goes; their published contributions (comments, amendments and, unless
+    DELETED_ACCOUNTS_KEEP_POSITIONS is False, positions) stay, under "Former participant".
+    """
+    from allauth.mfa.models import Authenticator
+
+    from consultation.models import Follow, Notification, Position
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_addresses = [
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    ]
+
+    # The person's own lists and settings: no one else sees them.
+    Follow.objects.filter(user=user).delete()
+    Notification.objects.filter(user=user).delete()
+    if not settings.DELETED_ACCOUNTS_KEEP_POSITIONS:
+        Position.objects.filter(author=user).delete()
+    # Invitations name the person: the one they accepted and any to their addresses.
+    email_q = Q()
+    for address in old_addresses:
+        email_q |= Q(email__iexact=address)
+    Invitation.objects.filter(Q(accepted_user=user) | email_q).delete()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    if apps.is_installed("api"):
+        apps.get_model("api", "ApiToken").objects.filter(user=user).delete()
+    if apps.is_installed("allauth.socialaccount"):
+        from allauth.socialaccount.models import SocialAccount
+
+        SocialAccount.objects.filter(user=user).delete()
+    user.pillars_of_interest.clear()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+    now = timezone.now()
+    user.email = f"deleted-{user.pk}-{secrets.token_hex(4)}@deleted.invalid"
+    user.set_unusable_password()
+    for name in ("display_name", "organisation", "job_title", "transparency_register_id"):
+        setattr(user, name, "")
+    user.interests = ""
+    user.interests_declared_at = None
+    user.stakeholder_group = None
+    user.speaks_for_organisation = False
+    user.affiliation_verified_at = None
+    user.affiliation_verified_by = None
+    user.digest_frequency = User.DigestFrequency.OFF
+    user.notify_replies = user.notify_decisions = False
+    user.notify_appeals = user.notify_wording_changes = False
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.deleted_at = now
+    user.save()
+    sessions_end(user=user)
+    return user
+
+
+def _demo_user(email: str, password: str, **fields) -> User:
+    user, _ = User.objects.update_or_create(email=email, defaults=fields)
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _demo_totp(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo accounts; returns (role, e-mail, password) rows."""
+    now = timezone.now()
+    rows = []
+    profile = {"interests": "None (demo account).", "interests_declared_at": now}
+    admin = _demo_user(
+        "admin@example.org",
+        DEMO_PASSWORD,
+        display_name="Demo administrator",
+        organisation="Consultation secretariat",
+        is_staff=True,
+        is_superuser=True,
+        **profile,
+    )
+    admin.groups.add(Group.objects.get(name=CONSULTATION_ADMINS))
+    _demo_totp(admin)
+    rows.append(("consultation admin", admin.email, DEMO_PASSWORD))
+    moderator = _demo_user(
+        "moderator@example.org",
+        DEMO_PASSWORD,
+        display_name="Demo moderator",
+        organisation="Consultation secretariat",
+        is_staff=True,
+        **profile,
+    )
+    moderator.groups.add(Group.objects.get(name=MODERATORS))
+    _demo_totp(moderator)
+    rows.append(("moderator", moderator.email, DEMO_PASSWORD))
+    for group in StakeholderGroup.objects.all():
+        person = _demo_user(
+            f"{group.slug}@example.org",
+            DEMO_PASSWORD,
+            display_name=f"Demo {group.name.lower()}",
+            organisation=f"Demo organisation ({group.name})",
+            stakeholder_group=group,
+            **profile,
+        )
+        rows.append((f"stakeholder: {group.name}", person.email, DEMO_PASSWORD))
+    return rows
