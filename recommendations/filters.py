@@ -1,0 +1,56 @@
+import django_filters
+from django.db.models import Q
+
+from .models import Advocate, Pillar, Recommendation
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    """The filters of the recommendation list; the web page and the API share it."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    pillar = django_filters.ModelChoiceFilter(
+        queryset=Pillar.objects.none(), to_field_name="code", empty_label="All pillars"
+    )
+    advocate = django_filters.ModelChoiceFilter(
+        queryset=Advocate.objects.all(),
+        to_field_name="slug",
+        field_name="advocates",
+        empty_label="All advocates",
+    )
+    source = django_filters.ChoiceFilter(
+        choices=Recommendation.Source.choices, empty_label="All sources"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Recommendation.Status.choices, empty_label="Any status"
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["q", "pillar", "advocate", "source", "status"]
+
+    def __init__(self, *args, consultation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if consultation is not None:
+            self.filters["pillar"].queryset = consultation.pillars.all()
+            self.filters["advocate"].queryset = Advocate.objects.filter(
+                recommendations__consultation=consultation
+            ).distinct()
+            if consultation.organiser:
+                self.filters["source"].extra["choices"] = [
+                    (Recommendation.Source.PANEL, Recommendation.Source.PANEL.label),
+                    (
+                        Recommendation.Source.ORGANISER,
+                        f"{consultation.organiser}'s recommendation following the event",
+                    ),
+                ]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(body__icontains=value)
+            | Q(rationale__icontains=value)
+            | Q(reference__iexact=value)
+        )

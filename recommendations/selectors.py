@@ -1,0 +1,97 @@
+"""Reads. Each returns a queryset whose cost does not grow with the data it shows."""
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from .filters import RecommendationFilter
+from .models import (
+    Challenge,
+    ChallengeAdvocate,
+    Consultation,
+    Pillar,
+    Recommendation,
+    RecommendationAdvocate,
+)
+
+
+def consultation_list_visible(*, user) -> QuerySet[Consultation]:
+    qs = Consultation.objects.all()
+    if not user.is_staff:
+        qs = qs.exclude(state=Consultation.State.DRAFT)
+    return qs
+
+
+def consultation_get_visible(*, user, slug: str) -> Consultation:
+    """The consultation, or 404 to anyone who may not see it (drafts are staff-only)."""
+    try:
+        return consultation_list_visible(user=user).get(slug=slug)
+    except Consultation.DoesNotExist:
+        raise Http404("No such consultation.") from None
+
+
+def _attributions(model, owner: str) -> Prefetch:
+    return Prefetch(
+        f"{owner}advocate_set",
+        queryset=model.objects.select_related("advocate").order_by("position"),
+        to_attr="attributions",
+    )
+
+
+def recommendation_list(*, consultation: Consultation, filters: dict | None = None):
+    """The consultation's recommendations after the filters; returns (filterset, queryset)."""
+    base = (
+        Recommendation.objects.filter(consultation=consultation)
+        .select_related("pillar")
+        .prefetch_related(_attributions(RecommendationAdvocate, "recommendation"))
+        .order_by("pillar__position", "position", "reference")
+    )
+    filterset = RecommendationFilter(filters or {}, queryset=base, consultation=consultation)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    return filterset, qs
+
+
+def recommendation_get(*, consultation: Consultation, reference: str) -> Recommendation:
+    qs = (
+        Recommendation.objects.filter(consultation=consultation, reference=reference)
+        .select_related("pillar")
+        .prefetch_related(
+            _attributions(RecommendationAdvocate, "recommendation"),
+            Prefetch(
+                "challenges",
+                queryset=Challenge.objects.select_related("pillar").order_by("position"),
+            ),
+            "versions__author",
+        )
+    )
+    try:
+        return qs.get()
+    except Recommendation.DoesNotExist:
+        raise Http404("No such recommendation.") from None
+
+
+def pillar_list(*, consultation: Consultation) -> QuerySet[Pillar]:
+    return consultation.pillars.annotate(
+        recommendation_count=Count("recommendations", distinct=True),
+        challenge_count=Count("challenges", distinct=True),
+    ).order_by("position")
+
+
+def pillar_get(*, consultation: Consultation, code: str) -> Pillar:
+    qs = consultation.pillars.prefetch_related(
+        Prefetch(
+            "challenges",
+            queryset=Challenge.objects.order_by("position").prefetch_related(
+                _attributions(ChallengeAdvocate, "challenge")
+            ),
+        ),
+        Prefetch(
+            "recommendations",
+            queryset=Recommendation.objects.order_by("position").prefetch_related(
+                _attributions(RecommendationAdvocate, "recommendation")
+            ),
+        ),
+    )
+    try:
+        return qs.get(code=code)
+    except Pillar.DoesNotExist:
+        raise Http404("No such pillar.") from None

@@ -1,0 +1,74 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from consultation.selectors import recommendation_dialogue
+
+from . import selectors
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    consultations = list(selectors.consultation_list_visible(user=request.user))
+    featured = consultations[0] if consultations else None
+    pillars = selectors.pillar_list(consultation=featured) if featured else []
+    return render(
+        request,
+        "recommendations/home.html",
+        {"consultations": consultations, "featured": featured, "pillars": pillars},
+    )
+
+
+def consultation_detail(request, slug):
+    consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
+    return render(
+        request,
+        "recommendations/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "pillars": selectors.pillar_list(consultation=consultation),
+        },
+    )
+
+
+def pillar_detail(request, slug, code):
+    consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
+    pillar = selectors.pillar_get(consultation=consultation, code=code)
+    return render(
+        request,
+        "recommendations/pillar_detail.html",
+        {"consultation": consultation, "pillar": pillar},
+    )
+
+
+def recommendation_list(request, slug):
+    consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
+    filterset, recommendations = selectors.recommendation_list(
+        consultation=consultation, filters=request.GET
+    )
+    page = Paginator(recommendations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "recommendations/recommendation_list.html",
+        {
+            "consultation": consultation,
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def recommendation_detail(request, slug, reference):
+    consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
+    recommendation = selectors.recommendation_get(consultation=consultation, reference=reference)
+    dialogue = recommendation_dialogue(
+        recommendation=recommendation, user=request.user, params=request.GET
+    )
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {"consultation": consultation, "recommendation": recommendation, **dialogue},
+    )
