@@ -1,0 +1,24 @@
+"""Comments are written in a safe subset of Markdown: rendered by Python-Markdown, then
+cleaned by nh3 (the Rust ammonia sanitiser) to an allow-list of tags; links get
+rel="nofollow ugc" and only http(s)/mailto targets survive."""
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def render_markdown(text: str) -> str:
+    # Raw HTML in the source is escaped by nh3 after rendering; headings and images are not
+    # in the subset (they would let one comment dominate the page or track readers).
+    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow ugc",
+    )

@@ -1,0 +1,279 @@
+"""The dialogue around a recommendation: comments, positions, amendments and follows."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from recommendations.models import Recommendation, RecommendationVersion
+
+
+class ModerationState(models.TextChoices):
+    """Where a contribution stands with the moderators (moderation/ decides the changes)."""
+
+    PENDING = "pending", "Awaiting moderation"
+    PUBLISHED = "published", "Published"
+    HIDDEN = "hidden", "Hidden"
+    REJECTED = "rejected", "Rejected"
+
+
+class ModeratedQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """What this person may read: the published, their own, and everything for a
+        moderator (answered inside the query: no query of its own)."""
+        published = models.Q(moderation_state=ModerationState.PUBLISHED)
+        if user is None or not user.is_authenticated:
+            return self.filter(published)
+        if user.is_superuser:
+            return self
+        from django.contrib.auth.models import Group
+
+        from accounts.rules import CONSULTATION_ADMINS, MODERATORS
+
+        moderates = models.Exists(
+            Group.objects.filter(user=user.pk, name__in=[MODERATORS, CONSULTATION_ADMINS])
+        )
+        return self.filter(published | models.Q(author=user.pk) | moderates)
+
+
+def moderation_state_field():
+    return models.CharField(
+        max_length=10,
+        choices=ModerationState.choices,
+        default=ModerationState.PUBLISHED,
+        db_index=True,
+    )
+
+
+class Follow(models.Model):
+    """A person follows a recommendation: its activity reaches their digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "recommendation"], name="follow_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} follows {self.recommendation_id}"
+
+
+class Amendment(models.Model):
+    """Proposed new wording for a recommendation, written on one version of it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        OUTDATED = "outdated", "Outdated"
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="amendments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="amendments"
+    )
+    base_version = models.ForeignKey(
+        RecommendationVersion,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        help_text="The wording this amendment was written on; its diff is against it.",
+    )
+    title = models.CharField("proposed title", max_length=300)
+    body = models.TextField("proposed text", max_length=10_000)
+    justification = models.TextField(max_length=5_000)
+    evidence_links = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    resulting_version = models.OneToOneField(
+        RecommendationVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="from_amendment",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    moderation_state = moderation_state_field()
+
+    objects = ModeratedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recommendation", "status"])]
+
+    def __str__(self):
+        return f"Amendment {self.pk} to {self.recommendation_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class AmendmentEndorsement(models.Model):
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="endorsements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "user"], name="amendment_endorse_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} endorses amendment {self.amendment_id}"
+
+
+class Position(models.Model):
+    """A stakeholder's one position on a recommendation, on the wording they saw."""
+
+    class Stance(models.TextChoices):
+        ENDORSE = "endorse", "Endorse"
+        RESERVATIONS = "reservations", "Endorse with reservations"
+        OPPOSE = "oppose", "Oppose"
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="positions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="positions"
+    )
+    stance = models.CharField(max_length=12, choices=Stance.choices)
+    reason = models.TextField(blank=True, max_length=3_000)
+    version = models.ForeignKey(
+        RecommendationVersion,
+        on_delete=models.PROTECT,
+        related_name="positions",
+        help_text="The wording the position was taken on.",
+    )
+    on_behalf_of_organisation = models.BooleanField(default=False)
+    # The organisation as it was when the position was taken on its behalf.
+    organisation = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Moderation is of the reason: a position without one is published at once.
+    moderation_state = moderation_state_field()
+
+    objects = ModeratedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            # One position per person and recommendation, whatever the clicks.
+            models.UniqueConstraint(fields=["recommendation", "author"], name="one_position_each"),
+            models.CheckConstraint(
+                condition=models.Q(stance="endorse") | ~models.Q(reason=""),
+                name="position_reason_unless_endorse",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author_id} {self.stance} {self.recommendation_id}"
+
+
+class Comment(models.Model):
+    """A comment on a recommendation or on one of its amendments, in threads.
+
+    `root` is the thread's top-level comment (null for a top-level comment itself): a page
+    of threads loads all their replies in one query, however deep they nest.
+    """
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="comments"
+    )
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread_replies"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(max_length=10_000)
+    body_html = models.TextField(help_text="The body rendered and sanitised, kept to serve fast.")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    moderation_state = moderation_state_field()
+
+    objects = ModeratedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["recommendation", "amendment", "root", "created_at"]),
+            models.Index(fields=["root", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"Comment {self.pk}"
+
+    def get_absolute_url(self):
+        return f"{self.recommendation.get_absolute_url()}comments/{self.pk}/"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CommentRevision(models.Model):
+    """An earlier text of an edited comment, kept for moderators."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "-created_at"]
+
+    def __str__(self):
+        return f"Revision of comment {self.comment_id}"
+
+
+class Notification(models.Model):
+    """An on-site notification; the e-mail, if the person wants one, is sent separately."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply to my comment"
+        DECISION = "decision", "Decision on my contribution"
+        APPEAL = "appeal", "Outcome of my appeal"
+        WORDING_CHANGE = "wording_change", "New wording of a recommendation I took a position on"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recommendation = models.ForeignKey(
+        Recommendation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}"

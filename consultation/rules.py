@@ -1,0 +1,78 @@
+"""Who may do what in the dialogue. Services ask `refusal(...)` before every write; the HTML
+views and the API ask the same permissions to show or hide the actions."""
+
+import rules
+
+from accounts.rules import contribution_refusal, is_moderator
+
+
+def dialogue_refusal(user, recommendation) -> str | None:
+    """Why this person may not contribute to this recommendation now; None when they may."""
+    consultation = recommendation.consultation
+    if not consultation.is_open:
+        return "This consultation is closed to contributions: its pages are read-only."
+    return contribution_refusal(user)
+
+
+@rules.predicate
+def can_contribute_to(user, recommendation) -> bool:
+    return recommendation is not None and dialogue_refusal(user, recommendation) is None
+
+
+@rules.predicate
+def is_comment_author(user, comment) -> bool:
+    return comment is not None and user.is_authenticated and comment.author_id == user.pk
+
+
+@rules.predicate
+def comment_is_live(user, comment) -> bool:
+    return comment is not None and comment.deleted_at is None
+
+
+@rules.predicate
+def comment_in_open_consultation(user, comment) -> bool:
+    return comment is not None and comment.recommendation.consultation.is_open
+
+
+@rules.predicate
+def is_amendment_author(user, amendment) -> bool:
+    return amendment is not None and user.is_authenticated and amendment.author_id == user.pk
+
+
+@rules.predicate
+def amendment_is_open(user, amendment) -> bool:
+    return amendment is not None and amendment.status == "open"
+
+
+@rules.predicate
+def amendment_is_updatable(user, amendment) -> bool:
+    return amendment is not None and amendment.status in ("open", "outdated")
+
+
+@rules.predicate
+def amendment_in_open_consultation(user, amendment) -> bool:
+    return amendment is not None and amendment.recommendation.consultation.is_open
+
+
+rules.add_perm("consultation.contribute", can_contribute_to)
+rules.add_perm(
+    "consultation.change_comment",
+    is_comment_author & comment_is_live & comment_in_open_consultation,
+)
+rules.add_perm(
+    "consultation.delete_comment",
+    is_comment_author & comment_is_live & comment_in_open_consultation,
+)
+rules.add_perm("consultation.view_comment_revisions", is_moderator)
+rules.add_perm(
+    "consultation.decide_amendment",
+    is_moderator & amendment_is_open & amendment_in_open_consultation,
+)
+rules.add_perm(
+    "consultation.withdraw_amendment",
+    is_amendment_author & amendment_is_updatable & amendment_in_open_consultation,
+)
+rules.add_perm(
+    "consultation.update_amendment",
+    is_amendment_author & amendment_is_updatable & amendment_in_open_consultation,
+)

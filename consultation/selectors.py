@@ -1,0 +1,316 @@
+"""Reads of the dialogue. Each costs a fixed number of queries, whatever the data's size."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import rules
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.functional import SimpleLazyObject
+
+from recommendations.models import Recommendation
+
+from .models import (
+    Amendment,
+    AmendmentEndorsement,
+    Comment,
+    Follow,
+    ModerationState,
+    Position,
+)
+
+THREADS_PER_PAGE = 20
+POSITIONS_PER_PAGE = 50
+COMMENT_ORDERS = {
+    "oldest": ("created_at", "pk"),
+    "newest": ("-created_at", "-pk"),
+    "most-replied": ("-reply_count", "created_at", "pk"),
+}
+AUTHOR_FIELDS = ("author", "author__stakeholder_group")
+# Moderation: a read given the `viewer` shows what they may read (the published, their own,
+# everything to moderators: `visible_to`); without one, what the public reads.
+PUBLISHED = Q(moderation_state=ModerationState.PUBLISHED)
+
+
+def _top_level(recommendation: Recommendation, amendment: Amendment | None) -> QuerySet[Comment]:
+    return Comment.objects.filter(recommendation=recommendation, amendment=amendment, root=None)
+
+
+def _nest(roots: list[Comment], replies, recommendation: Recommendation) -> list[Comment]:
+    """Give each comment its `.children` (replies oldest first) and the recommendation the
+    caller loaded (the rules and the permalinks read it: no query per comment)."""
+    children = defaultdict(list)
+    replies = list(replies)
+    for reply in replies:
+        children[reply.parent_id].append(reply)
+    for comment in [*roots, *replies]:
+        comment.children = children.get(comment.pk, [])
+        comment.recommendation = recommendation
+    return [*roots, *replies]
+
+
+def comment_thread_page(
+    *,
+    recommendation: Recommendation,
+    amendment: Amendment | None = None,
+    order: str = "oldest",
+    page: int | str | None = 1,
+    viewer=None,
+) -> Page:
+    """A page of threads: top-level comments, each with `.children` (nested replies, oldest
+    first) and `.reply_count`. Three queries: the count, the page, and all its replies.
+
+    `.has_history` on the page says whether any comment shown was edited or removed (only
+    then is it worth asking whether the viewer may read earlier texts)."""
+    order_by = COMMENT_ORDERS.get(order, COMMENT_ORDERS["oldest"])
+    top = (
+        _top_level(recommendation, amendment)
+        .visible_to(viewer)
+        .select_related(*AUTHOR_FIELDS)
+        .annotate(
+            reply_count=Count(
+                "thread_replies",
+                filter=Q(thread_replies__moderation_state=ModerationState.PUBLISHED),
+            )
+        )
+        .order_by(*order_by)
+    )
+    threads = Paginator(top, THREADS_PER_PAGE).get_page(page)
+    roots = list(threads.object_list)
+    replies = (
+        Comment.objects.filter(root__in=roots)
+        .visible_to(viewer)
+        .select_related(*AUTHOR_FIELDS)
+        .order_by("created_at", "pk")
+        if roots
+        else []
+    )
+    shown = _nest(roots, replies, recommendation)
+    threads.object_list = roots
+    threads.has_history = any(c.edited_at or c.deleted_at for c in shown)
+    return threads
+
+
+def comment_thread_of(
+    *, comment: Comment, recommendation: Recommendation | None = None, viewer=None
+) -> Comment:
+    """The whole thread a comment is in, for its permalink page: the root with `.children`.
+    Two queries (the root, and its replies) however long the thread. 404 if the viewer may
+    not read the thread's first comment (moderation)."""
+    recommendation = recommendation or comment.recommendation
+    root = (
+        Comment.objects.visible_to(viewer)
+        .select_related(*AUTHOR_FIELDS)
+        .filter(pk=comment.root_id or comment.pk)
+        .first()
+    )
+    if root is None:
+        raise Http404("No such comment.")
+    replies = (
+        Comment.objects.filter(root=root)
+        .visible_to(viewer)
+        .select_related(*AUTHOR_FIELDS)
+        .order_by("created_at", "pk")
+    )
+    _nest([root], replies, recommendation)
+    return root
+
+
+def comment_thread_page_number(*, comment: Comment, order: str = "oldest", viewer=None) -> int:
+    """The page of threads (in this order) that shows the comment's thread."""
+    root = _top_level(comment.recommendation_id, comment.amendment_id).annotate(
+        reply_count=Count(
+            "thread_replies", filter=Q(thread_replies__moderation_state=ModerationState.PUBLISHED)
+        )
+    )
+    root = root.get(pk=comment.root_id or comment.pk)
+    top = _top_level(comment.recommendation_id, comment.amendment_id).visible_to(viewer)
+    older = Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
+    if order == "newest":
+        newer = Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root.pk)
+        before = top.filter(newer).count()
+    elif order == "most-replied":
+        before = (
+            top.annotate(
+                reply_count=Count(
+                    "thread_replies",
+                    filter=Q(thread_replies__moderation_state=ModerationState.PUBLISHED),
+                )
+            )
+            .filter(Q(reply_count__gt=root.reply_count) | Q(older, reply_count=root.reply_count))
+            .count()
+        )
+    else:
+        before = top.filter(older).count()
+    return before // THREADS_PER_PAGE + 1
+
+
+def comment_section(
+    *,
+    recommendation: Recommendation,
+    amendment: Amendment | None = None,
+    order: str | None = "oldest",
+    page: int | str | None = 1,
+    viewer=None,
+) -> dict:
+    """What the comments section (consultation/_comments.html) shows besides the viewer's
+    permissions: a page of threads in the chosen order, and the orders to choose from."""
+    order = order if order in COMMENT_ORDERS else "oldest"
+    return {
+        "threads": comment_thread_page(
+            recommendation=recommendation,
+            amendment=amendment,
+            order=order,
+            page=page,
+            viewer=viewer,
+        ),
+        "comment_order": order,
+        "comment_orders": [(key, key.replace("-", " ").capitalize()) for key in COMMENT_ORDERS],
+    }
+
+
+def can_view_comment_revisions(user) -> SimpleLazyObject:
+    """Whether the viewer may read the earlier texts of comments, asked (one query) only if
+    a page shows an edited or removed comment."""
+    return SimpleLazyObject(
+        lambda: (
+            user.is_authenticated and rules.has_perm("consultation.view_comment_revisions", user)
+        )
+    )
+
+
+def _counted_positions(recommendation: Recommendation) -> QuerySet[Position]:
+    positions = Position.objects.filter(recommendation=recommendation)
+    if not getattr(settings, "DELETED_ACCOUNTS_KEEP_POSITIONS", True):
+        positions = positions.filter(author__deleted_at__isnull=True)
+    return positions
+
+
+@dataclass
+class GroupBreakdown:
+    group: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, stance: str) -> int:
+        """Percentage of the group's positions with this stance (for the bar chart)."""
+        return round(100 * self.counts.get(stance, 0) / self.total) if self.total else 0
+
+
+@dataclass
+class PositionSummary:
+    totals: dict[str, int]
+    groups: list[GroupBreakdown]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+def position_summary(*, recommendation: Recommendation) -> PositionSummary:
+    """Totals per stance and the breakdown by stakeholder group, in one query."""
+    rows = (
+        _counted_positions(recommendation)
+        .filter(PUBLISHED)  # the totals are the public's: what the list shows everyone
+        .values("author__stakeholder_group__name", "author__stakeholder_group__position", "stance")
+        .annotate(n=Count("pk"))
+        .order_by("author__stakeholder_group__position")
+    )
+    totals = dict.fromkeys(Position.Stance.values, 0)
+    groups: dict[str, GroupBreakdown] = {}
+    for row in rows:
+        name = row["author__stakeholder_group__name"] or "No group given"
+        groups.setdefault(name, GroupBreakdown(name)).counts[row["stance"]] = row["n"]
+        totals[row["stance"]] += row["n"]
+    return PositionSummary(totals=totals, groups=list(groups.values()))
+
+
+def position_page(
+    *, recommendation: Recommendation, page: int | str | None = 1, viewer=None
+) -> Page:
+    """Positions with their reasons, newest first (two queries: count and page)."""
+    positions = (
+        _counted_positions(recommendation)
+        .visible_to(viewer)
+        .select_related(*AUTHOR_FIELDS, "version")
+        .order_by("-updated_at", "-pk")
+    )
+    return Paginator(positions, POSITIONS_PER_PAGE).get_page(page)
+
+
+def amendment_list(*, recommendation: Recommendation, viewer=None) -> QuerySet[Amendment]:
+    return (
+        Amendment.objects.filter(recommendation=recommendation)
+        .visible_to(viewer)
+        .select_related(*AUTHOR_FIELDS, "base_version", "decided_by")
+        .annotate(
+            endorsement_count=Count("endorsements", distinct=True),
+            comment_count=Count(
+                "comments",
+                filter=Q(
+                    comments__deleted_at=None, comments__moderation_state=ModerationState.PUBLISHED
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass
+class Participation:
+    """What the viewing person has done here: shapes the forms they see."""
+
+    position: Position | None = None
+    follows: bool = False
+    endorsed_amendments: set[int] = field(default_factory=set)
+
+
+def participation_of(*, user, recommendation: Recommendation) -> Participation:
+    if not user.is_authenticated:
+        return Participation()
+    return Participation(
+        position=Position.objects.filter(recommendation=recommendation, author=user)
+        .select_related("version")
+        .first(),
+        follows=Follow.objects.filter(recommendation=recommendation, user=user).exists(),
+        endorsed_amendments=set(
+            AmendmentEndorsement.objects.filter(
+                amendment__recommendation=recommendation, user=user
+            ).values_list("amendment_id", flat=True)
+        ),
+    )
+
+
+def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> dict:
+    """Everything the recommendation page shows of the dialogue, at a fixed query cost.
+
+    `params` are the request's GET parameters: `order` and `page` for the comment threads,
+    `positions` for the page of positions.
+    """
+    from .rules import dialogue_refusal
+
+    versions = list(recommendation.versions.all())  # prefetched by the page's selector
+    return {
+        "current_version": versions[0] if versions else None,
+        **comment_section(
+            recommendation=recommendation,
+            order=params.get("order"),
+            page=params.get("page"),
+            viewer=user,
+        ),
+        "can_view_revisions": can_view_comment_revisions(user),
+        "summary": position_summary(recommendation=recommendation),
+        "positions": position_page(
+            recommendation=recommendation, page=params.get("positions"), viewer=user
+        ),
+        "amendments": list(amendment_list(recommendation=recommendation, viewer=user)),
+        "participation": participation_of(user=user, recommendation=recommendation),
+        "refusal": dialogue_refusal(user, recommendation),
+        "stances": Position.Stance,
+    }
