@@ -1,0 +1,322 @@
+"""Moderation: each consultation's policy, people's flags, moderators' decisions (the
+append-only audit log), authors' appeals and the reasons moderators pick from.
+
+The moderated contributions are consultation's Comment, Amendment and Position (its reason);
+their `moderation_state` lives on them. Flags, actions and appeals point at one of the three
+through three nullable foreign keys (exactly one set), which keeps the queue's queries plain
+joins.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from consultation.models import Amendment, Comment, Position
+from recommendations.models import Consultation
+
+KINDS = {"comment": Comment, "amendment": Amendment, "position": Position}
+
+
+def kind_of(content) -> str:
+    return type(content).__name__.lower()
+
+
+def _one_content(prefix: str) -> models.CheckConstraint:
+    """Exactly one of comment, amendment and position."""
+    one = (
+        models.Q(comment__isnull=False, amendment__isnull=True, position__isnull=True)
+        | models.Q(comment__isnull=True, amendment__isnull=False, position__isnull=True)
+        | models.Q(comment__isnull=True, amendment__isnull=True, position__isnull=False)
+    )
+    return models.CheckConstraint(condition=one, name=f"{prefix}_one_content")
+
+
+class ContentMixin:
+    """For a model pointing at one moderated contribution by `comment`, `amendment` or
+    `position` (exactly one set)."""
+
+    @property
+    def content(self):
+        return self.comment or self.amendment or self.position
+
+    @property
+    def content_kind(self) -> str:
+        for kind in KINDS:
+            if getattr(self, f"{kind}_id"):
+                return kind
+        return ""
+
+    @property
+    def content_id(self) -> int | None:
+        return self.comment_id or self.amendment_id or self.position_id
+
+
+class ModerationPolicy(models.Model):
+    """How one consultation's contributions are moderated. Without one: after publication,
+    hidden after three flags."""
+
+    class Mode(models.TextChoices):
+        POST = "post", "After publication (flags bring contributions to the queue)"
+        PRE_ALL = "pre_all", "Before publication, every contribution"
+        PRE_FIRST_N = "pre_first_n", "Before publication, each person's first contributions"
+
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, related_name="moderation_policy"
+    )
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.POST)
+    first_n = models.PositiveSmallIntegerField(
+        "first contributions moderated",
+        default=3,
+        help_text="With “each person's first contributions”: how many of a person's "
+        "contributions a moderator approves before theirs publish at once.",
+    )
+    flag_threshold = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="A contribution flagged by this many different people is hidden until a "
+        "moderator reviews it.",
+    )
+    review_terms = models.TextField(
+        blank=True,
+        help_text="One word or phrase a line: a contribution containing one (in any case) "
+        "waits for a moderator whatever the mode.",
+    )
+
+    class Meta:
+        verbose_name_plural = "moderation policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(flag_threshold__gte=1), name="flag_threshold_at_least_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Moderation of {self.consultation}"
+
+    @property
+    def terms(self) -> list[str]:
+        return [t.strip().casefold() for t in self.review_terms.splitlines() if t.strip()]
+
+
+class Flag(ContentMixin, models.Model):
+    """A person reports a contribution to the moderators."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        OFFENSIVE = "offensive", "Offensive or abusive"
+        OFF_TOPIC = "off_topic", "Off topic"
+        PERSONAL_DATA = "personal_data", "Personal data of someone"
+        UNDECLARED_CONFLICT = "undeclared_conflict", "Undeclared conflict of interest"
+        OTHER = "other", "Something else (say what)"
+
+    class Resolution(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    flagger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.TextField(blank=True, max_length=1_000)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            _one_content("flag"),
+            models.UniqueConstraint(fields=["flagger", "comment"], name="flag_comment_once"),
+            models.UniqueConstraint(fields=["flagger", "amendment"], name="flag_amendment_once"),
+            models.UniqueConstraint(fields=["flagger", "position"], name="flag_position_once"),
+            models.CheckConstraint(
+                condition=~models.Q(reason="other") | ~models.Q(text=""),
+                name="flag_text_for_other",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["comment", "resolved_at"]),
+            models.Index(fields=["amendment", "resolved_at"]),
+            models.Index(fields=["position", "resolved_at"]),
+        ]
+
+    def __str__(self):
+        return f"Flag by {self.flagger_id} on {self.content_kind} {self.content_id}"
+
+
+class ReasonTemplate(models.Model):
+    """A reason moderators pick instead of writing one (editable in the admin)."""
+
+    title = models.CharField(max_length=120)
+    text = models.TextField(max_length=2_000, help_text="What the author reads.")
+    actions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The actions it fits, e.g. ["reject", "hide"]; empty for every action.',
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The moderation log is append-only.")
+
+    def delete(self):
+        raise TypeError("The moderation log is append-only.")
+
+
+class ModerationAction(ContentMixin, models.Model):
+    """One row of the audit log: who did what to which contribution or person, why, and the
+    contribution's state before and after. Written in the transaction of the change itself;
+    never changed or deleted. A null actor is the system (e.g. hiding after flags)."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        HIDE = "hide", "Hidden"
+        RESTORE = "restore", "Restored"
+        DISMISS_FLAGS = "dismiss_flags", "Flags dismissed"
+        WARN = "warn", "Author warned"
+        SUSPEND = "suspend", "Author suspended"
+        FLAG = "flag", "Flagged"
+        AUTO_HIDE = "auto_hide", "Hidden after flags"
+        APPEAL = "appeal", "Appealed"
+        UPHOLD = "uphold", "Appeal rejected: decision upheld"
+        OVERTURN = "overturn", "Appeal upheld: decision overturned"
+
+    # The decisions an author is told of, and may appeal once (unless taken on appeal).
+    DECISIONS = (Action.REJECT, Action.HIDE, Action.WARN, Action.SUSPEND)
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # accounts are closed, never deleted: the log keeps names
+        related_name="moderation_actions",
+    )
+    action = models.CharField(max_length=15, choices=Action.choices, db_index=True)
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the row is about, kept when the contribution itself is gone.
+    content_label = models.CharField(max_length=100, blank=True)
+    consultation = models.ForeignKey(
+        Consultation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="moderation_actions_about",
+        help_text="The contribution's author, or the person warned or suspended.",
+    )
+    reason = models.TextField(blank=True)
+    state_before = models.CharField(max_length=10, blank=True)
+    state_after = models.CharField(max_length=10, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    appeal = models.ForeignKey(
+        "Appeal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        help_text="The appeal this row files or decides: a decision on appeal is final.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["comment", "-created_at"]),
+            models.Index(fields=["amendment", "-created_at"]),
+            models.Index(fields=["position", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.content_label or self.subject_user_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("The moderation log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The moderation log is append-only.")
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.public_name if self.actor_id else "The system"
+
+    @property
+    def is_decision(self) -> bool:
+        return self.action in self.DECISIONS and self.actor_id is not None
+
+    @property
+    def is_appealable(self) -> bool:
+        """A moderator's decision, not taken on appeal (those are final)."""
+        return self.is_decision and self.appeal_id is None
+
+
+class Appeal(models.Model):
+    """The author asks for one decision to be looked at again, once. A moderator other than
+    the one who decided takes it; their decision is final."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Decision upheld"
+        OVERTURNED = "overturned", "Decision overturned"
+
+    decision = models.OneToOneField(
+        ModerationAction, on_delete=models.PROTECT, related_name="appeal_of"
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    text = models.TextField(max_length=3_000)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Appeal {self.pk} of decision {self.decision_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN

@@ -1,0 +1,445 @@
+"""Reads of moderation: the queue, one item with its context, the decisions an author sees,
+and the audit log. Each costs a fixed number of queries, whatever the queue's size."""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from consultation.models import ModerationState
+from recommendations.models import Consultation
+
+from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate
+
+State = ModerationState
+Action = ModerationAction.Action
+
+QUEUE_PAGE_SIZE = 25
+QUEUE_LIMIT = 500  # per kind: the queue is worked through, not browsed
+LOG_PAGE_SIZE = 50
+QUEUE_STATES = {
+    "": "Everything to review",
+    "pending": "Awaiting moderation",
+    "flagged": "Reported, still public",
+    "hidden": "Hidden after reports",
+    "appeals": "Appeals",
+}
+QUEUE_SORTS = {"flags": "Most reported first", "oldest": "Oldest first", "newest": "Newest first"}
+CONTENT_SELECT = {
+    "comment": ("author__stakeholder_group", "recommendation__consultation", "parent__author"),
+    "amendment": ("author__stakeholder_group", "recommendation__consultation", "base_version"),
+    "position": ("author__stakeholder_group", "recommendation__consultation", "version"),
+}
+
+
+@dataclass
+class AuthorHistory:
+    """What a moderator needs to know of an author: their contributions by state, and the
+    decisions taken about them."""
+
+    states: Counter = field(default_factory=Counter)
+    actions: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.states.values())
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{self.total} contribution{'s' if self.total != 1 else ''}"]
+        parts += [
+            f"{n} {State(state).label.lower()}"
+            for state, n in sorted(self.states.items())
+            if state != State.PUBLISHED
+        ]
+        for action in (Action.WARN, Action.SUSPEND, Action.REJECT, Action.HIDE):
+            if self.actions[action]:
+                parts.append(f"{Action(action).label.lower()} ×{self.actions[action]}")
+        return " · ".join(parts)
+
+
+@dataclass
+class QueueItem:
+    kind: str
+    content: object
+    open_flags: int = 0
+    flags: list = field(default_factory=list)
+    appeal: Appeal | None = None
+    history: AuthorHistory | None = None
+
+    @property
+    def key(self) -> str:
+        """What a bulk action's checkbox posts: the item and the state the moderator saw."""
+        return f"{self.kind}:{self.content.pk}:{self.content.moderation_state}"
+
+    @property
+    def since(self):
+        if self.appeal:
+            return self.appeal.created_at
+        return self.flags[0].created_at if self.flags else self.content.created_at
+
+    @property
+    def author(self):
+        return self.appeal.appellant if self.appeal else self.content.author
+
+    @property
+    def flag_reasons(self) -> list[tuple[str, int]]:
+        return Counter(flag.get_reason_display() for flag in self.flags).most_common()
+
+
+def _open_flags(kind: str):
+    return Flag.objects.filter(**{kind: OuterRef("pk")}, resolved_at=None)
+
+
+def _queue_contents(kind: str, *, state: str, consultation: Consultation | None):
+    model = KINDS[kind]
+    open_flags = _open_flags(kind)
+    count = open_flags.order_by().values(kind).annotate(n=Count("pk")).values("n")
+    items = model.objects.annotate(
+        flagged=Exists(open_flags),
+        open_flag_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
+    )
+    if state == "pending":
+        items = items.filter(moderation_state=State.PENDING)
+    elif state == "flagged":
+        items = items.filter(flagged=True, moderation_state=State.PUBLISHED)
+    elif state == "hidden":
+        items = items.filter(flagged=True, moderation_state=State.HIDDEN)
+    else:
+        items = items.filter(
+            Q(moderation_state=State.PENDING)
+            | Q(flagged=True, moderation_state__in=[State.PUBLISHED, State.HIDDEN])
+        )
+    if consultation is not None:
+        items = items.filter(recommendation__consultation=consultation)
+    if kind == "comment":
+        items = items.filter(deleted_at=None)
+    flags = Flag.objects.filter(resolved_at=None).select_related("flagger").order_by("created_at")
+    return (
+        items.select_related(*CONTENT_SELECT[kind])
+        .prefetch_related(Prefetch("flags", queryset=flags, to_attr="open_flags"))
+        .order_by("created_at")[:QUEUE_LIMIT]
+    )
+
+
+def _open_appeals(*, consultation: Consultation | None):
+    appeals = Appeal.objects.filter(state=Appeal.State.OPEN).select_related(
+        "appellant__stakeholder_group",
+        "decision__actor",
+        "decision__consultation",
+        "decision__comment__recommendation",
+        "decision__amendment__recommendation",
+        "decision__position__recommendation",
+    )
+    if consultation is not None:
+        appeals = appeals.filter(decision__consultation=consultation)
+    return appeals.order_by("created_at")[:QUEUE_LIMIT]
+
+
+def author_histories(authors) -> dict[int, AuthorHistory]:
+    """Each author's contributions by state and the decisions about them: four queries."""
+    pks = {a.pk for a in authors}
+    histories = defaultdict(AuthorHistory)
+    if not pks:
+        return histories
+    for model in KINDS.values():
+        rows = (
+            model.objects.filter(author__in=pks)
+            .values("author", "moderation_state")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            histories[row["author"]].states[row["moderation_state"]] += row["n"]
+    rows = (
+        ModerationAction.objects.filter(subject_user__in=pks, actor__isnull=False)
+        .values("subject_user", "action")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        histories[row["subject_user"]].actions[row["action"]] += row["n"]
+    return histories
+
+
+@dataclass
+class QueueFilters:
+    state: str = ""
+    kind: str = ""
+    consultation: Consultation | None = None
+    sort: str = "flags"
+
+    @classmethod
+    def from_params(cls, params, consultations) -> "QueueFilters":
+        by_slug = {c.slug: c for c in consultations}
+        state = params.get("state", "")
+        kind = params.get("kind", "")
+        sort = params.get("sort", "flags")
+        return cls(
+            state=state if state in QUEUE_STATES else "",
+            kind=kind if kind in KINDS else "",
+            consultation=by_slug.get(params.get("consultation", "")),
+            sort=sort if sort in QUEUE_SORTS else "flags",
+        )
+
+
+def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
+    """A page of the queue: contributions awaiting moderation or reported (with their open
+    reports), and open appeals, with their authors' histories.
+
+    Queries: per kind shown, the contributions and their open reports (2 each); the open
+    appeals (1); for the page's authors, their contributions by state and decisions (4).
+    """
+    items: list[QueueItem] = []
+    if filters.state != "appeals":
+        for kind in [filters.kind] if filters.kind else KINDS:
+            for content in _queue_contents(
+                kind, state=filters.state, consultation=filters.consultation
+            ):
+                items.append(
+                    QueueItem(
+                        kind=kind,
+                        content=content,
+                        open_flags=content.open_flag_count,
+                        flags=content.open_flags,
+                    )
+                )
+    if filters.state in ("", "appeals"):
+        for appeal in _open_appeals(consultation=filters.consultation):
+            kind = appeal.decision.content_kind
+            if filters.kind and kind != filters.kind:
+                continue
+            items.append(QueueItem(kind=kind, content=appeal.decision.content, appeal=appeal))
+    if filters.sort == "flags":
+        items.sort(key=lambda item: (-item.open_flags, item.since))
+    elif filters.sort == "oldest":
+        items.sort(key=lambda item: item.since)
+    else:
+        items.sort(key=lambda item: item.since, reverse=True)
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(page)
+    histories = author_histories([item.author for item in page.object_list])
+    for item in page.object_list:
+        item.history = histories[item.author.pk]
+    return page
+
+
+def queue_consultations():
+    return Consultation.objects.order_by("title").only("pk", "slug", "title")
+
+
+def reason_templates(action: str | None = None) -> list[ReasonTemplate]:
+    templates = list(ReasonTemplate.objects.filter(active=True))
+    if action:
+        templates = [t for t in templates if not t.actions or action in t.actions]
+    return templates
+
+
+# -- One item -------------------------------------------------------------------------------
+
+
+def content_get(*, kind: str, pk: int):
+    """A contribution with what its page shows, or 404."""
+    if kind not in KINDS:
+        raise Http404("No such kind of contribution.")
+    content = (
+        KINDS[kind].objects.select_related(*CONTENT_SELECT[kind], "author").filter(pk=pk).first()
+    )
+    if content is None:
+        raise Http404("No such contribution.")
+    return content
+
+
+@dataclass
+class ItemContext:
+    kind: str
+    content: object
+    flags: list
+    actions: list
+    history: AuthorHistory
+    thread: list = field(default_factory=list)  # a comment's thread, root first
+    open_appeals: list = field(default_factory=list)
+
+    @property
+    def open_flags(self) -> list:
+        return [f for f in self.flags if f.resolved_at is None]
+
+
+def item_context(*, kind: str, content) -> ItemContext:
+    """Everything the item's page shows: every report, the log of this contribution, the
+    author's history, and for a comment its thread."""
+    reference = {kind: content}
+    flags = list(Flag.objects.filter(**reference).select_related("flagger"))
+    actions = list(ModerationAction.objects.filter(**reference).select_related("actor", "appeal"))
+    thread = []
+    if kind == "comment":
+        from consultation.models import Comment
+
+        root_id = content.root_id or content.pk
+        thread = list(
+            Comment.objects.filter(Q(pk=root_id) | Q(root_id=root_id))
+            .select_related("author")
+            .order_by("created_at", "pk")[:200]
+        )
+    open_appeals = list(
+        Appeal.objects.filter(
+            state=Appeal.State.OPEN, **{f"decision__{kind}": content}
+        ).select_related("appellant", "decision__actor")
+    )
+    return ItemContext(
+        kind=kind,
+        content=content,
+        flags=flags,
+        actions=actions,
+        history=author_histories([content.author])[content.author_id],
+        thread=thread,
+        open_appeals=open_appeals,
+    )
+
+
+def appeal_get(*, pk: int) -> Appeal:
+    appeal = (
+        Appeal.objects.select_related(
+            "appellant__stakeholder_group",
+            "decided_by",
+            "decision__actor",
+            "decision__comment__recommendation__consultation",
+            "decision__amendment__recommendation__consultation",
+            "decision__position__recommendation__consultation",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if appeal is None:
+        raise Http404("No such appeal.")
+    return appeal
+
+
+def decision_get(*, pk: int) -> ModerationAction:
+    action = (
+        ModerationAction.objects.select_related(
+            "actor",
+            "subject_user",
+            "comment__recommendation__consultation",
+            "amendment__recommendation__consultation",
+            "position__recommendation__consultation",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404("No such decision.")
+    return action
+
+
+def decision_appeal(action: ModerationAction) -> Appeal | None:
+    return Appeal.objects.filter(decision=action).select_related("decided_by").first()
+
+
+# -- The log --------------------------------------------------------------------------------
+
+
+@dataclass
+class LogFilters:
+    action: str = ""
+    kind: str = ""
+    consultation: Consultation | None = None
+    actor: str = ""  # a person's pk, or "system"
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def from_params(cls, params, consultations) -> "LogFilters":
+        by_slug = {c.slug: c for c in consultations}
+        action = params.get("action", "")
+        kind = params.get("kind", "")
+        actor = params.get("actor", "")
+        return cls(
+            action=action if action in Action.values else "",
+            kind=kind if kind in KINDS else "",
+            consultation=by_slug.get(params.get("consultation", "")),
+            actor=actor if actor == "system" or actor.isdigit() else "",
+            since=_date(params.get("since", "")),
+            until=_date(params.get("until", "")),
+        )
+
+
+def _date(value: str) -> str:
+    from django.utils.dateparse import parse_date
+
+    try:
+        return value if parse_date(value) else ""
+    except ValueError:
+        return ""
+
+
+def log_rows(*, filters: LogFilters):
+    rows = ModerationAction.objects.select_related("actor", "subject_user", "consultation")
+    if filters.action:
+        rows = rows.filter(action=filters.action)
+    if filters.kind:
+        rows = rows.filter(**{f"{filters.kind}__isnull": False})
+    if filters.consultation is not None:
+        rows = rows.filter(consultation=filters.consultation)
+    if filters.actor == "system":
+        rows = rows.filter(actor=None)
+    elif filters.actor:
+        rows = rows.filter(actor_id=int(filters.actor))
+    if filters.since:
+        rows = rows.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        rows = rows.filter(created_at__date__lte=filters.until)
+    return rows.order_by("-created_at", "-pk")
+
+
+def log_page(*, filters: LogFilters, page: int | str | None = 1) -> Page:
+    return Paginator(log_rows(filters=filters), LOG_PAGE_SIZE).get_page(page)
+
+
+def log_actors():
+    """The people who acted in the log, for its filter."""
+    from accounts.models import User
+
+    return User.objects.filter(
+        pk__in=ModerationAction.objects.exclude(actor=None).values("actor")
+    ).order_by("display_name", "email")
+
+
+CSV_HEADER = [
+    "id",
+    "when",
+    "actor",
+    "action",
+    "content",
+    "consultation",
+    "about",
+    "state_before",
+    "state_after",
+    "reason",
+]
+
+
+def log_csv(*, filters: LogFilters) -> Iterator[list[str]]:
+    yield CSV_HEADER
+    for row in log_rows(filters=filters).iterator(chunk_size=500):
+        yield [
+            str(row.pk),
+            timezone.localtime(row.created_at).isoformat(),
+            row.actor_name,
+            row.get_action_display(),
+            row.content_label,
+            row.consultation.slug if row.consultation else "",
+            row.subject_user.public_name if row.subject_user else "",
+            row.state_before,
+            row.state_after,
+            _csv_safe(row.reason),
+        ]
+
+
+def _csv_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
