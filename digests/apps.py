@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class DigestsConfig(AppConfig):
+    """E-mail digests (daily or weekly) and the immediate notifications by e-mail and on site."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "digests"
+    verbose_name = "Digests and notifications"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the recommendation status history

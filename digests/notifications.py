@@ -1,0 +1,223 @@
+"""Immediate notifications: the on-site row, and an e-mail queued when the transaction
+commits for those who want one (accounts.User.notify_* preferences).
+
+The dialogue's services call `notify_reply`, `notify_decision` and `notify_many`; the e-mail
+task calls `notification_email_send`, which claims it as a digest is claimed (sent once).
+The nav's unread count is kept in the cache (no query per page): set at login and when the
+list is read, raised when a notification is created.
+"""
+
+from collections.abc import Sequence
+from contextlib import suppress
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from consultation.models import Amendment, Comment, ModerationState, Notification
+
+from . import emails, selectors
+from .models import NotificationEmail
+
+PREFERENCE = {
+    Notification.Kind.REPLY: "notify_replies",
+    Notification.Kind.DECISION: "notify_decisions",
+    Notification.Kind.APPEAL: "notify_appeals",
+    Notification.Kind.WORDING_CHANGE: "notify_wording_changes",
+}
+UNREAD_TIMEOUT = 24 * 60 * 60
+
+
+def _unread_key(user_id: int) -> str:
+    return f"digests:unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    """The person's unread notifications: from the cache, or one query (then cached)."""
+    count = cache.get(_unread_key(user.pk))
+    if count is None:
+        count = unread_refresh(user)
+    return count
+
+
+def unread_refresh(user) -> int:
+    count = Notification.objects.filter(user=user, read_at=None).count()
+    cache.set(_unread_key(user.pk), count, UNREAD_TIMEOUT)
+    return count
+
+
+def _unread_raise(user_ids: Sequence[int]) -> None:
+    for user_id in user_ids:
+        with suppress(ValueError):  # not cached: the next page counts
+            cache.incr(_unread_key(user_id))
+
+
+def notify_many(notifications: Sequence[Notification]) -> list[Notification]:
+    """Create the rows (one query) and, on commit, queue an e-mail for each person whose
+    preference asks for it (one query per kind)."""
+    created = Notification.objects.bulk_create(notifications)
+    wanted: list[int] = []
+    by_kind: dict[str, list[Notification]] = {}
+    for n in created:
+        by_kind.setdefault(n.kind, []).append(n)
+    for kind, rows in by_kind.items():
+        willing = set(
+            User.objects.filter(
+                pk__in={n.user_id for n in rows},
+                is_active=True,
+                deleted_at__isnull=True,
+                **{PREFERENCE[kind]: True},
+            ).values_list("pk", flat=True)
+        )
+        wanted += [n.pk for n in rows if n.user_id in willing]
+    user_ids = [n.user_id for n in created]
+
+    def after_commit():
+        from .tasks import send_notification_email
+
+        _unread_raise(user_ids)
+        for pk in wanted:
+            send_notification_email.delay(pk)
+
+    transaction.on_commit(after_commit)
+    return created
+
+
+def notify(
+    *, user_id: int, kind: str, message: str, url: str = "", recommendation_id: int | None = None
+) -> Notification:
+    return notify_many(
+        [
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                message=message[:500],
+                url=url,
+                recommendation_id=recommendation_id,
+            )
+        ]
+    )[0]
+
+
+def notify_reply(*, comment: Comment) -> Notification | None:
+    """Tell a comment's author of a published reply by someone else (call it again when a
+    moderator publishes a reply that awaited moderation)."""
+    parent = comment.parent
+    if (
+        parent is None
+        or parent.author_id == comment.author_id
+        or comment.moderation_state != ModerationState.PUBLISHED
+        or Notification.objects.filter(
+            user_id=parent.author_id, kind=Notification.Kind.REPLY, url=_comment_path(comment)
+        ).exists()
+    ):
+        return None
+    recommendation = comment.recommendation
+    return notify(
+        user_id=parent.author_id,
+        kind=Notification.Kind.REPLY,
+        message=(
+            f"{comment.author.public_name} replied to your comment on "
+            f"{recommendation.reference} “{recommendation.title}”."
+        ),
+        url=_comment_path(comment),
+        recommendation_id=recommendation.pk,
+    )
+
+
+def _comment_path(comment: Comment) -> str:
+    return comment.get_absolute_url()
+
+
+def notify_decision(*, amendment: Amendment) -> Notification | None:
+    """Tell an amendment's author that it was accepted or rejected (not if they decided)."""
+    if amendment.decided_by_id == amendment.author_id:
+        return None
+    recommendation = amendment.recommendation
+    verdict = "accepted" if amendment.status == Amendment.Status.ACCEPTED else "rejected"
+    message = f"Your amendment to {recommendation.reference} was {verdict}"
+    if amendment.decision_reason:
+        message += f": {amendment.decision_reason}"
+    return notify(
+        user_id=amendment.author_id,
+        kind=Notification.Kind.DECISION,
+        message=message if message.endswith(".") else f"{message}.",
+        url=f"{recommendation.get_absolute_url()}amendments/{amendment.pk}/",
+        recommendation_id=recommendation.pk,
+    )
+
+
+def mark_read(*, user: User, pks: Sequence[int] | None = None) -> int:
+    from consultation.services import notification_mark_read
+
+    marked = notification_mark_read(user=user, pks=pks)
+    unread_refresh(user)
+    return marked
+
+
+# -- The e-mail ------------------------------------------------------------------------------
+
+
+def _claim(notification_id: int) -> NotificationEmail | None:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return NotificationEmail.objects.create(
+                notification_id=notification_id, claimed_at=now, attempts=1
+            )
+    except IntegrityError:
+        pass
+    stale = now - selectors.claim_stale_after()
+    taken = (
+        NotificationEmail.objects.filter(
+            notification_id=notification_id, status=NotificationEmail.Status.CLAIMED
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    return NotificationEmail.objects.get(notification_id=notification_id) if taken else None
+
+
+def notification_email_send(*, notification_id: int) -> str:
+    """Send one notification's e-mail, once. Returns what happened. A temporary failure
+    releases the claim and is raised again, for the task to retry."""
+    from .services import is_permanent, max_attempts
+
+    notification = (
+        Notification.objects.select_related("user", "recommendation__consultation")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        return "gone"
+    user = notification.user
+    if (
+        not user.is_active
+        or user.deleted_at
+        or not getattr(user, PREFERENCE.get(notification.kind, ""), False)
+    ):
+        NotificationEmail.objects.get_or_create(
+            notification=notification, defaults={"status": NotificationEmail.Status.SKIPPED}
+        )
+        return "skipped"
+    delivery = _claim(notification.pk)
+    if delivery is None:
+        return "taken"
+    try:
+        emails.send_notification(notification=notification)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if is_permanent(exc) or delivery.attempts >= max_attempts():
+            NotificationEmail.objects.filter(pk=delivery.pk).update(
+                status=NotificationEmail.Status.FAILED, error=error
+            )
+            return "failed"
+        # Released for the task's retry (SEND_ERRORS are temporary: is_permanent said so).
+        NotificationEmail.objects.filter(pk=delivery.pk).update(claimed_at=None, error=error)
+        raise
+    NotificationEmail.objects.filter(pk=delivery.pk).update(
+        status=NotificationEmail.Status.SENT, sent_at=timezone.now(), error=""
+    )
+    return "sent"

@@ -1,0 +1,505 @@
+"""Reads for the digests: who gets one, and what each holds, built for a whole batch of people
+at once — a fixed number of queries per batch, never one per person."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from accounts.models import User
+from consultation.models import Amendment, Comment, Follow, ModerationState, Notification, Position
+from recommendations.models import Consultation, Recommendation, RecommendationVersion
+
+from .models import DigestRecord, RecommendationStatusChange
+from .periods import Period
+
+PUBLISHED = ModerationState.PUBLISHED
+MOST_ACTIVE = 5  # discussions listed under “most active this period”
+MAX_REPLIES = 10  # replies listed per person (the rest are counted)
+MAX_DECISIONS = 10
+
+
+def claim_stale_after() -> timezone.timedelta:
+    """How long a claimed, unsent digest waits before another run may take it over: longer
+    than a batch may run (its hard time limit), so that a live worker's claim is never taken."""
+    return timezone.timedelta(minutes=getattr(settings, "DIGEST_CLAIM_STALE_MINUTES", 30))
+
+
+# -- Who -------------------------------------------------------------------------------------
+
+
+def subscribers(*, frequency: str) -> QuerySet[User]:
+    """People who want this digest: active, not deleted, with a verified address."""
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    return User.objects.filter(
+        digest_frequency=frequency, is_active=True, deleted_at__isnull=True
+    ).filter(Exists(verified))
+
+
+def settled_records(*, period: Period, now: datetime | None = None) -> QuerySet[DigestRecord]:
+    """Records that no run should touch again: sent, skipped, failed, or claimed recently."""
+    stale = (now or timezone.now()) - claim_stale_after()
+    return DigestRecord.objects.filter(
+        frequency=period.frequency, period_start=period.start_date
+    ).exclude(
+        Q(status=DigestRecord.Status.CLAIMED)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+    )
+
+
+def due_subscriber_ids(
+    *, period: Period, after: int = 0, limit: int = 500, user_email: str | None = None
+) -> list[int]:
+    """The next batch of people (by id, after `after`) whose digest for the period is due:
+    subscribers without a settled record. One query."""
+    people = subscribers(frequency=period.frequency).filter(pk__gt=after)
+    if user_email:
+        people = people.filter(email__iexact=user_email)
+    settled = settled_records(period=period).filter(user=OuterRef("pk"))
+    return list(people.filter(~Exists(settled)).order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def batch_people(*, frequency: str, user_ids: Sequence[int]) -> list[User]:
+    """The batch's people, reloaded: their preferences may have changed since the fan-out."""
+    return list(subscribers(frequency=frequency).filter(pk__in=user_ids).order_by("pk"))
+
+
+# -- What ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecommendationRef:
+    pk: int
+    reference: str
+    title: str
+    url: str
+    pillar: str
+    consultation: str
+
+
+@dataclass
+class Change:
+    """A recommendation in the person's pillars (or followed) that is new or changed."""
+
+    recommendation: RecommendationRef
+    kind: str  # "new", "version" or "status"
+    at: datetime
+    version: int | None = None
+    old_status: str = ""
+    new_status: str = ""
+
+
+@dataclass
+class GroupPositions:
+    group: str
+    totals: dict[str, int] = field(default_factory=dict)  # stance -> positions at period end
+    new: dict[str, int] = field(default_factory=dict)  # stance -> taken or changed in period
+
+    @property
+    def new_total(self) -> int:
+        return sum(self.new.values())
+
+    @property
+    def stances(self) -> list[tuple[str, int, int]]:
+        """(label, positions at period end, of which new or changed), in the stances' order."""
+        return [
+            (label, self.totals.get(value, 0), self.new.get(value, 0))
+            for value, label in Position.Stance.choices
+            if self.totals.get(value)
+        ]
+
+
+@dataclass
+class AmendmentEvent:
+    pk: int
+    title: str
+    event: str  # "proposed", "accepted" or "rejected"
+    url: str
+    author_id: int
+
+
+@dataclass
+class FollowedActivity:
+    recommendation: RecommendationRef
+    new_comments: int = 0
+    new_positions: int = 0
+    groups: list[GroupPositions] = field(default_factory=list)
+    amendments: list[AmendmentEvent] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.new_comments or self.new_positions or self.amendments)
+
+
+@dataclass
+class Reply:
+    author: str
+    recommendation: RecommendationRef
+    excerpt: str
+    url: str
+    at: datetime
+
+
+@dataclass
+class Decision:
+    message: str
+    url: str
+    at: datetime
+
+
+@dataclass
+class ActiveDiscussion:
+    recommendation: RecommendationRef
+    comments: int
+
+
+@dataclass
+class Digest:
+    user: User
+    period: Period
+    changes: list[Change] = field(default_factory=list)
+    followed: list[FollowedActivity] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    more_replies: int = 0
+    decisions: list[Decision] = field(default_factory=list)
+    most_active: list[ActiveDiscussion] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing for this person: no e-mail. (The most active discussions are the same for
+        everyone: on their own they are no reason to write.)"""
+        return not (self.changes or self.followed or self.replies or self.decisions)
+
+    @property
+    def item_count(self) -> int:
+        return (
+            len(self.changes)
+            + len(self.followed)
+            + len(self.replies)
+            + self.more_replies
+            + len(self.decisions)
+        )
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _route(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _in(period: Period, prefix: str = "created_at") -> Q:
+    return Q(**{f"{prefix}__gte": period.start, f"{prefix}__lt": period.end})
+
+
+def _public_name(row: dict, prefix: str = "author__") -> str:
+    if row[f"{prefix}deleted_at"]:
+        from accounts.models import PSEUDONYM
+
+        return PSEUDONYM
+    return row[f"{prefix}display_name"] or "Unnamed participant"
+
+
+def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest]:
+    """Every person's digest for the period, from 11 queries whatever the number of people:
+    1 their pillars of interest, 2 what they follow, 3 new versions, 4 status changes,
+    5 new comments per followed recommendation, 6 replies to their comments, 7 positions by
+    stakeholder group, 8 amendments proposed or decided, 9 decisions on their contributions,
+    10 the most active discussions, 11 the recommendations all these name."""
+    digests = {person.pk: Digest(user=person, period=period) for person in people}
+    if not digests:
+        return digests
+    pks = list(digests)
+
+    pillars_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, pillar_id in User.pillars_of_interest.through.objects.filter(
+        user_id__in=pks
+    ).values_list("user_id", "pillar_id"):
+        pillars_of[user_id].add(pillar_id)
+    follows_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, recommendation_id in Follow.objects.filter(user_id__in=pks).values_list(
+        "user_id", "recommendation_id"
+    ):
+        follows_of[user_id].add(recommendation_id)
+    pillar_ids = set().union(*pillars_of.values())
+    followed_ids = set().union(*follows_of.values())
+    followed = Follow.objects.filter(user_id__in=pks).values("recommendation_id")
+    watched = Q(recommendation__pillar_id__in=pillar_ids) | Q(recommendation_id__in=followed)
+    public = ~Q(recommendation__consultation__state=Consultation.State.DRAFT)
+
+    versions = list(
+        RecommendationVersion.objects.filter(_in(period), watched, public)
+        .order_by("created_at", "pk")
+        .values("recommendation_id", "number", "created_at")
+    )
+    statuses = list(
+        RecommendationStatusChange.objects.filter(_in(period, "changed_at"), watched, public)
+        .order_by("changed_at", "pk")
+        .values("recommendation_id", "old_status", "new_status", "changed_at")
+    )
+    published_comments = Comment.objects.filter(
+        _in(period), moderation_state=PUBLISHED, deleted_at__isnull=True
+    )
+    comment_counts = dict(
+        published_comments.filter(recommendation_id__in=followed)
+        .values("recommendation_id")
+        .annotate(n=Count("pk"))
+        .values_list("recommendation_id", "n")
+        .order_by()
+    )
+    replies = list(
+        published_comments.filter(parent__author_id__in=pks)
+        .exclude(author_id=F("parent__author_id"))
+        .filter(public)
+        .order_by("created_at", "pk")
+        .values(
+            "pk",
+            "parent__author_id",
+            "author_id",
+            "author__display_name",
+            "author__deleted_at",
+            "recommendation_id",
+            "body",
+            "created_at",
+        )
+    )
+    counted_positions = Position.objects.filter(
+        moderation_state=PUBLISHED, updated_at__lt=period.end
+    )
+    if not getattr(settings, "DELETED_ACCOUNTS_KEEP_POSITIONS", True):
+        counted_positions = counted_positions.filter(author__deleted_at__isnull=True)
+    moved = counted_positions.filter(
+        _in(period, "updated_at"), recommendation_id__in=followed
+    ).values("recommendation_id")
+    position_rows = list(
+        counted_positions.filter(recommendation_id__in=moved)
+        .values(
+            "recommendation_id",
+            "author__stakeholder_group__name",
+            "author__stakeholder_group__position",
+            "stance",
+        )
+        .annotate(total=Count("pk"), new=Count("pk", filter=_in(period, "updated_at")))
+        .order_by("recommendation_id", "author__stakeholder_group__position")
+    )
+    decided = [Amendment.Status.ACCEPTED, Amendment.Status.REJECTED]
+    amendments = list(
+        Amendment.objects.filter(recommendation_id__in=followed, moderation_state=PUBLISHED)
+        .filter(_in(period) | (_in(period, "decided_at") & Q(status__in=decided)))
+        .order_by("created_at", "pk")
+        .values(
+            "pk", "recommendation_id", "author_id", "title", "status", "created_at", "decided_at"
+        )
+    )
+    decisions = list(
+        Notification.objects.filter(_in(period), user_id__in=pks, kind=Notification.Kind.DECISION)
+        .order_by("created_at", "pk")
+        .values("user_id", "message", "url", "created_at")
+    )
+    most_active = list(
+        published_comments.filter(public)
+        .values("recommendation_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "recommendation_id")
+        .values_list("recommendation_id", "n")[:MOST_ACTIVE]
+    )
+
+    named = (
+        {v["recommendation_id"] for v in versions}
+        | {s["recommendation_id"] for s in statuses}
+        | {r["recommendation_id"] for r in replies}
+        | {rid for rid, _ in most_active}
+        | (followed_ids & (set(comment_counts) | {p["recommendation_id"] for p in position_rows}))
+        | {a["recommendation_id"] for a in amendments}
+    )
+    refs, pillar_of = _recommendation_refs(named)
+    _fill(
+        digests,
+        period=period,
+        refs=refs,
+        pillar_of=pillar_of,
+        pillars_of=pillars_of,
+        follows_of=follows_of,
+        versions=versions,
+        statuses=statuses,
+        comment_counts=comment_counts,
+        replies=replies,
+        position_rows=position_rows,
+        amendments=amendments,
+        decisions=decisions,
+        most_active=most_active,
+    )
+    return digests
+
+
+def _recommendation_refs(ids: Iterable[int]) -> tuple[dict[int, RecommendationRef], dict]:
+    if not ids:
+        return {}, {}
+    rows = (
+        Recommendation.objects.filter(pk__in=set(ids))
+        .exclude(consultation__state=Consultation.State.DRAFT)
+        .values(
+            "pk",
+            "reference",
+            "title",
+            "pillar_id",
+            "pillar__title",
+            "consultation__slug",
+            "consultation__title",
+        )
+    )
+    refs, pillar_of = {}, {}
+    for row in rows:
+        path = reverse("recommendations:detail", args=[row["consultation__slug"], row["reference"]])
+        refs[row["pk"]] = RecommendationRef(
+            pk=row["pk"],
+            reference=row["reference"],
+            title=row["title"],
+            url=_absolute(path),
+            pillar=row["pillar__title"],
+            consultation=row["consultation__title"],
+        )
+        pillar_of[row["pk"]] = (row["pillar_id"], row["consultation__slug"], row["reference"])
+    return refs, pillar_of
+
+
+def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -> None:
+    """Shares the batch's rows out among its people (no queries)."""
+    status_label = dict(Recommendation.Status.choices)
+    decided = (Amendment.Status.ACCEPTED, Amendment.Status.REJECTED)
+
+    def watches(user_id: int, recommendation_id: int) -> bool:
+        return recommendation_id in refs and (
+            recommendation_id in follows_of[user_id]
+            or pillar_of[recommendation_id][0] in pillars_of[user_id]
+        )
+
+    changes: list[Change] = []
+    for v in rows["versions"]:
+        if v["recommendation_id"] in refs:
+            changes.append(
+                Change(
+                    recommendation=refs[v["recommendation_id"]],
+                    kind="new" if v["number"] == 1 else "version",
+                    at=v["created_at"],
+                    version=v["number"],
+                )
+            )
+    for s in rows["statuses"]:
+        if s["recommendation_id"] in refs:
+            changes.append(
+                Change(
+                    recommendation=refs[s["recommendation_id"]],
+                    kind="status",
+                    at=s["changed_at"],
+                    old_status=status_label.get(s["old_status"], s["old_status"]),
+                    new_status=status_label.get(s["new_status"], s["new_status"]),
+                )
+            )
+    changes.sort(key=lambda c: (c.recommendation.reference, c.at))
+
+    activity: dict[int, FollowedActivity] = {}
+
+    def activity_of(recommendation_id: int) -> FollowedActivity | None:
+        if recommendation_id not in refs:
+            return None
+        if recommendation_id not in activity:
+            activity[recommendation_id] = FollowedActivity(refs[recommendation_id])
+        return activity[recommendation_id]
+
+    for recommendation_id, n in rows["comment_counts"].items():
+        if (a := activity_of(recommendation_id)) is not None:
+            a.new_comments = n
+    groups: dict[tuple[int, str], GroupPositions] = {}
+    for p in rows["position_rows"]:
+        a = activity_of(p["recommendation_id"])
+        if a is None:
+            continue
+        name = p["author__stakeholder_group__name"] or "No group given"
+        key = (p["recommendation_id"], name)
+        if key not in groups:
+            groups[key] = GroupPositions(name)
+            a.groups.append(groups[key])
+        groups[key].totals[p["stance"]] = p["total"]
+        if p["new"]:
+            groups[key].new[p["stance"]] = p["new"]
+            a.new_positions += p["new"]
+    for a in activity.values():
+        # The change of the breakdown: the groups with new or changed positions.
+        a.groups = [g for g in a.groups if g.new]
+    for am in rows["amendments"]:
+        a = activity_of(am["recommendation_id"])
+        if a is None:
+            continue
+        _, slug, reference = pillar_of[am["recommendation_id"]]
+        path = _route("consultation:amendment", slug, reference, am["pk"])
+        url = _absolute(path) if path else a.recommendation.url
+        if period.start <= am["created_at"] < period.end:
+            a.amendments.append(
+                AmendmentEvent(am["pk"], am["title"], "proposed", url, am["author_id"])
+            )
+        decided_at = am["decided_at"]
+        if decided_at and period.start <= decided_at < period.end and am["status"] in decided:
+            a.amendments.append(
+                AmendmentEvent(am["pk"], am["title"], am["status"], url, am["author_id"])
+            )
+
+    most_active = [ActiveDiscussion(refs[rid], n) for rid, n in rows["most_active"] if rid in refs]
+
+    for user_id, digest in digests.items():
+        digest.changes = [c for c in changes if watches(user_id, c.recommendation.pk)]
+        for recommendation_id in sorted(
+            follows_of[user_id] & set(activity), key=lambda r: activity[r].recommendation.reference
+        ):
+            a = activity[recommendation_id]
+            # Their own proposals are no news to them.
+            events = [
+                e for e in a.amendments if not (e.event == "proposed" and e.author_id == user_id)
+            ]
+            own = FollowedActivity(
+                a.recommendation, a.new_comments, a.new_positions, a.groups, events
+            )
+            if own:
+                digest.followed.append(own)
+        digest.most_active = most_active
+
+    for r in rows["replies"]:
+        digest = digests.get(r["parent__author_id"])
+        if digest is None or r["recommendation_id"] not in refs:
+            continue
+        if len(digest.replies) >= MAX_REPLIES:
+            digest.more_replies += 1
+            continue
+        _, slug, reference = pillar_of[r["recommendation_id"]]
+        path = _route("consultation:comment", slug, reference, r["pk"])
+        recommendation = refs[r["recommendation_id"]]
+        digest.replies.append(
+            Reply(
+                author=_public_name(r),
+                recommendation=recommendation,
+                excerpt=Truncator(" ".join(r["body"].split())).chars(200),
+                url=_absolute(path) if path else recommendation.url,
+                at=r["created_at"],
+            )
+        )
+    for d in rows["decisions"]:
+        digest = digests[d["user_id"]]
+        if len(digest.decisions) < MAX_DECISIONS:
+            url = d["url"]
+            digest.decisions.append(
+                Decision(
+                    message=d["message"],
+                    url=_absolute(url) if url.startswith("/") else url,
+                    at=d["created_at"],
+                )
+            )

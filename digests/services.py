@@ -1,0 +1,286 @@
+"""Writes of the digests: the fan-out of a period's digests into batches, each batch's claims
+and sends, the unsubscribe, and the clean-up of old records.
+
+Exactly once: a digest is sent only by the run that inserted its DigestRecord (the unique
+constraint on person, frequency and period decides between two runs) and is marked sent
+straight after the SMTP server accepts it. A run that finds the record leaves the person
+alone — unless the record is a stale claim (its worker died between claim and send, or it
+was released after a temporary failure), which one later run takes over by a conditional
+update. The one window left is between the server's acceptance and the mark: a worker
+killed exactly there sends that person's digest again when the claim goes stale.
+"""
+
+import logging
+import smtplib
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+
+from . import emails, selectors
+from .models import DigestRecord, NotificationEmail
+from .periods import FREQUENCIES, Period, period_due, period_starting
+
+logger = logging.getLogger(__name__)
+
+# What a task retries (with backoff): the mail server's and the network's temporary failures.
+SEND_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+SEND_HOUR = 7  # digests go out at 07:00 (the beat schedules say so; the catch-up waits for it)
+
+
+def batch_size() -> int:
+    return getattr(settings, "DIGEST_BATCH_SIZE", 500)
+
+
+def max_attempts() -> int:
+    """Sends of one digest before a temporary failure counts as final (the batch task's
+    retries plus its first run)."""
+    return getattr(settings, "DIGEST_MAX_ATTEMPTS", 5)
+
+
+class DigestsDeferred(smtplib.SMTPException):
+    """Some of a batch's digests met a temporary failure: they were released, and the batch
+    is to run again (the task retries it with backoff; the sent ones are not sent again)."""
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """A failure that retrying will not cure: the address refused, a 5xx answer, or a bug.
+    An authentication failure is the server's configuration: it is retried."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return not isinstance(exc, SEND_ERRORS)
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+@dataclass
+class BatchReport:
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    taken: list[int] = field(default_factory=list)  # someone else has it, or had it
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.__dict__.items()}
+
+
+# -- Claims ----------------------------------------------------------------------------------
+
+
+def _stale_claim() -> Q:
+    stale = timezone.now() - selectors.claim_stale_after()
+    return Q(status=DigestRecord.Status.CLAIMED) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+    )
+
+
+def digest_claim(*, user_id: int, period: Period, token: str) -> DigestRecord | None:
+    """Insert the person's record for the period (one query): ours. If it exists, take it
+    over only if it is a stale or released claim; otherwise None — someone else has it."""
+    now = timezone.now()
+    key = {"user_id": user_id, "frequency": period.frequency, "period_start": period.start_date}
+    connection = transaction.get_connection()
+    try:
+        # In autocommit (a worker) the insert is its own transaction; inside one (a test,
+        # a caller's atomic block) a savepoint keeps a conflict from breaking it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            return DigestRecord.objects.create(
+                **key,
+                status=DigestRecord.Status.CLAIMED,
+                claimed_at=now,
+                claimed_by=token,
+                attempts=1,
+            )
+    except IntegrityError:
+        pass
+    taken = (
+        DigestRecord.objects.filter(**key)
+        .filter(_stale_claim())
+        .update(claimed_at=now, claimed_by=token, attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return DigestRecord.objects.get(**key)
+
+
+def _mark(record: DigestRecord, token: str, **fields) -> None:
+    DigestRecord.objects.filter(pk=record.pk, claimed_by=token).update(**fields)
+
+
+def _record_skipped(*, user_ids: Sequence[int], period: Period) -> None:
+    """Nothing new for these people: a skipped record each (two queries), no e-mail."""
+    if not user_ids:
+        return
+    now = timezone.now()
+    DigestRecord.objects.bulk_create(
+        [
+            DigestRecord(
+                user_id=user_id,
+                frequency=period.frequency,
+                period_start=period.start_date,
+                status=DigestRecord.Status.SKIPPED,
+                claimed_at=now,
+            )
+            for user_id in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+    # A stale claim left by a dead worker settles as skipped too.
+    DigestRecord.objects.filter(
+        user_id__in=user_ids, frequency=period.frequency, period_start=period.start_date
+    ).filter(_stale_claim()).update(status=DigestRecord.Status.SKIPPED, claimed_at=now)
+
+
+# -- Batches ---------------------------------------------------------------------------------
+
+
+def digest_send_batch(
+    *, frequency: str, period_start: date, user_ids: Sequence[int], raise_deferred: bool = True
+) -> BatchReport:
+    """Send the period's digest to each of these people who is due one.
+
+    Queries: 1 the people (reloaded, still subscribed), 2 their settled records, 11 for the
+    digests' content (selectors.digests_build), 2 for the skipped; then per person sent, 1 the
+    claim and 1 the mark. Raises DigestsDeferred, after the whole batch, if some digests met a
+    temporary failure (they are released for the retry)."""
+    period = period_starting(frequency, period_start)
+    report = BatchReport()
+    people = selectors.batch_people(frequency=frequency, user_ids=user_ids)
+    settled = set(
+        selectors.settled_records(period=period)
+        .filter(user_id__in=[p.pk for p in people])
+        .values_list("user_id", flat=True)
+    )
+    report.taken += sorted(settled)
+    digests = selectors.digests_build(
+        people=[p for p in people if p.pk not in settled], period=period
+    )
+    empty = [pk for pk, digest in digests.items() if digest.is_empty]
+    _record_skipped(user_ids=empty, period=period)
+    report.skipped += empty
+
+    token = uuid.uuid4().hex
+    connection = None
+    try:
+        for digest in (d for d in digests.values() if not d.is_empty):
+            record = digest_claim(user_id=digest.user.pk, period=period, token=token)
+            if record is None:
+                report.taken.append(digest.user.pk)
+                continue
+            if connection is None:
+                connection = get_connection()
+                connection.open()
+            try:
+                emails.send_digest(digest=digest, connection=connection)
+            except SoftTimeLimitExceeded:
+                raise  # the claim stays: it goes stale and a later run takes it over
+            except Exception as exc:
+                _failed(record, token, exc, report)
+                if isinstance(exc, SEND_ERRORS):
+                    # The connection may be broken: open a fresh one for the next person.
+                    connection.close()
+                    connection = None
+                continue
+            _mark(record, token, status=DigestRecord.Status.SENT, sent_at=timezone.now(), error="")
+            report.sent.append(digest.user.pk)
+    finally:
+        if connection is not None:
+            connection.close()
+    logger.info("digests %s %s: %s", frequency, period_start, report.as_dict())
+    if report.deferred and raise_deferred:
+        raise DigestsDeferred(
+            f"{len(report.deferred)} digest(s) met a temporary failure; the batch is retried."
+        )
+    return report
+
+
+def _failed(record: DigestRecord, token: str, exc: Exception, report: BatchReport) -> None:
+    error = _error_text(exc)
+    if is_permanent(exc) or record.attempts >= max_attempts():
+        logger.warning("digest %s failed for good: %s", record.pk, error)
+        _mark(record, token, status=DigestRecord.Status.FAILED, error=error)
+        report.failed.append(record.user_id)
+    else:
+        # Released (no claim time): the batch's retry, or a later run, takes it over.
+        _mark(record, token, claimed_at=None, error=error)
+        report.deferred.append(record.user_id)
+
+
+def digest_fan_out(
+    *,
+    frequency: str,
+    period_start: date | None = None,
+    run_batch: Callable[[str, str, list[int]], object] | None = None,
+    user_email: str | None = None,
+) -> int:
+    """Split the period's due subscribers into batches (one query per batch, by id) and hand
+    each to `run_batch` — by default, queue a batch task. Idempotent: run twice, or after a
+    run that died, it hands out only the people still due. Returns the people handed out."""
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"Unknown digest frequency: {frequency!r} (daily or weekly).")
+    period = (
+        period_due(frequency) if period_start is None else period_starting(frequency, period_start)
+    )
+    if run_batch is None:
+        from .tasks import send_digest_batch
+
+        def run_batch(f, p, ids):
+            return send_digest_batch.delay(f, p, ids)
+
+    after, handed = 0, 0
+    while ids := selectors.due_subscriber_ids(
+        period=period, after=after, limit=batch_size(), user_email=user_email
+    ):
+        run_batch(frequency, period.start_date.isoformat(), ids)
+        after, handed = ids[-1], handed + len(ids)
+    return handed
+
+
+def digest_catch_up(*, now: datetime | None = None) -> dict[str, int]:
+    """Send what a run missed (a worker down at 07:00, a batch lost with its worker): each
+    frequency whose send is due today, from 07:00, for the period it sends."""
+    now = timezone.localtime(now or timezone.now())
+    handed = {}
+    if now.hour < SEND_HOUR:
+        return handed
+    for frequency in FREQUENCIES:
+        period = period_due(frequency, now)
+        if period.end.date() == now.date():  # a weekly digest is due on Monday only
+            handed[frequency] = digest_fan_out(frequency=frequency, period_start=period.start_date)
+    return handed
+
+
+def digest_records_clean_up(*, now: datetime | None = None) -> dict[str, int]:
+    """Forget digest records and notification e-mail records older than the retention."""
+    now = now or timezone.now()
+    keep = timedelta(days=getattr(settings, "DIGEST_RECORD_RETENTION_DAYS", 90))
+    digests, _ = DigestRecord.objects.filter(
+        period_start__lt=timezone.localdate(now) - keep
+    ).delete()
+    mails, _ = NotificationEmail.objects.filter(created_at__lt=now - keep).delete()
+    return {"digest_records": digests, "notification_emails": mails}
+
+
+@transaction.atomic
+def digest_unsubscribe(*, user: User) -> User:
+    """Digests off (the one-click unsubscribe and its confirmation page)."""
+    user.digest_frequency = User.DigestFrequency.OFF
+    user.save(update_fields=["digest_frequency"])
+    return user
