@@ -1,0 +1,97 @@
+"""One error body for every refusal: {"error": {"code", "message", "fields"}}.
+
+The services raise Django's ValidationError and PermissionDenied (ContributionRefused): they
+become 400 and 403 with the services' own words, as the HTML pages show them.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from consultation.services import ContributionRefused
+from moderation.services import AlreadyDecided
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "Someone else acted first."
+    default_code = "already_decided"
+
+
+def _from_django_validation(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {
+            (NON_FIELD if name == NON_FIELD_ERRORS else name): messages
+            for name, messages in exc.message_dict.items()
+        }
+    else:
+        detail = {NON_FIELD: exc.messages}
+    return exceptions.ValidationError(detail)
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """{"a": {"b": ["x"]}, "c": [{"d": ["y"]}]} -> {"a.b": ["x"], "c.0.d": ["y"]}."""
+    if isinstance(detail, dict):
+        items = detail.items()
+    elif isinstance(detail, list) and any(isinstance(d, (dict, list)) for d in detail):
+        items = ((str(i), d) for i, d in enumerate(detail))
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        return {prefix: [str(m) for m in messages]} if prefix else {NON_FIELD: list(messages)}
+    flat = {}
+    for key, value in items:
+        if value in ({}, []):
+            continue
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _body_for(exc: exceptions.APIException) -> dict:
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        general = [str(m) for m in fields.pop(NON_FIELD, [])]
+        if general:
+            message = " ".join(general)
+        else:
+            message = " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+        return error_body("invalid", message, fields)
+    detail = exc.detail
+    if isinstance(detail, (list, dict)):
+        message = " ".join(str(m) for m in _flatten(detail).get(NON_FIELD, [])) or str(detail)
+    else:
+        message = str(detail)
+    code = getattr(detail, "code", None) or exc.default_code
+    return error_body(str(code), message)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django_validation(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, AlreadyDecided):
+        exc = Conflict(str(exc) or None)
+    elif isinstance(exc, ContributionRefused):
+        exc = exceptions.PermissionDenied(str(exc), code="contribution_refused")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a server error: Django's handler answers it
+    response.data = _body_for(exc)
+    return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: the same error body, not the HTML 404 page."""
+    return JsonResponse(error_body("not_found", "There is no API endpoint here."), status=404)

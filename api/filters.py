@@ -1,0 +1,55 @@
+"""The recommendation list's filters: the web list's own (recommendations.filters) plus what
+only the API offers."""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django_filters.rest_framework import DjangoFilterBackend
+
+from consultation.models import Amendment, ModerationState
+from recommendations.filters import RecommendationFilter
+
+ORDERINGS = {
+    "recent": ("-updated_at", "-pk"),
+    "most-endorsed": ("-endorsement_count", "pillar__position", "position", "reference"),
+    "most-discussed": ("-comment_count", "pillar__position", "position", "reference"),
+}
+
+
+class RecommendationApiFilter(RecommendationFilter):
+    has_amendments = django_filters.BooleanFilter(
+        method="filter_has_amendments",
+        label="Has amendments (true: at least one published; false: none).",
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="order",
+        choices=[(key, key) for key in ORDERINGS],
+        label="recent (last changed first), most-endorsed or most-discussed; "
+        "the document's order by default.",
+    )
+
+    class Meta(RecommendationFilter.Meta):
+        fields = [*RecommendationFilter.Meta.fields, "has_amendments", "ordering"]
+
+    def filter_has_amendments(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # Published amendments: what everyone sees (and what the list's count counts).
+        amended = Exists(
+            Amendment.objects.filter(
+                recommendation=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED
+            )
+        )
+        return queryset.filter(amended if value else ~amended)
+
+    def order(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value]) if value in ORDERINGS else queryset
+
+
+class ConsultationFilterBackend(DjangoFilterBackend):
+    """Gives the filter set the view's consultation, as the web list does (its pillars and
+    advocates are the choices)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["consultation"] = getattr(view, "consultation", None)
+        return kwargs

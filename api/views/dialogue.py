@@ -1,0 +1,373 @@
+"""The dialogue on a recommendation: comments, positions and amendments. Reads go through
+consultation.selectors, writes through consultation.services (which check the rules and
+raise ValidationError / ContributionRefused, answered as 400 / 403 with their words)."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.response import Response
+
+from consultation import selectors, services
+from consultation.diffs import word_diff
+from consultation.models import Amendment, Comment, Position
+from consultation.ratelimits import over_limit
+
+from ..pagination import SelectorPagePagination
+from ..permissions import CanContribute, ObjectRules
+from ..serializers import (
+    AmendmentDetailSerializer,
+    AmendmentProposeSerializer,
+    AmendmentSerializer,
+    CommentCreateSerializer,
+    CommentEditSerializer,
+    CommentSerializer,
+    CommentThreadQuerySerializer,
+    CommentThreadSerializer,
+    DecisionSerializer,
+    PositionBreakdownSerializer,
+    PositionSerializer,
+    PositionTakeSerializer,
+)
+from .base import RecommendationScoped, is_schema_generation, page_response
+
+RATE_LIMITED = (
+    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
+)
+
+
+def _rate_limit(request, kind: str) -> None:
+    """The per-person limits of the pages (django-ratelimit), for the same contributions."""
+    if over_limit(request._request, kind):
+        raise Throttled(detail=RATE_LIMITED)
+
+
+def _input(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class DialogueViewSet(RecommendationScoped, viewsets.GenericViewSet):
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, CanContribute, ObjectRules]
+    lookup_value_regex = "[0-9]{1,18}"
+    contribute_actions: tuple[str, ...] = ()
+    object_rules: dict[str, tuple[str, str]] = {}
+
+
+# -- Comments -------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["comments"])
+class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
+    """Comments in threads. The list is a page of threads (20 a page): each top-level comment
+    with every reply (`parent` and `depth` place it). Removed comments stay as tombstones."""
+
+    queryset = Comment.objects.none()
+    serializer_class = CommentSerializer
+    pagination_class = SelectorPagePagination
+    contribute_actions = ("create",)
+    object_rules = {
+        "update": (
+            "consultation.change_comment",
+            "Only its author can edit this comment while the consultation is open.",
+        ),
+        "partial_update": (
+            "consultation.change_comment",
+            "Only its author can edit this comment while the consultation is open.",
+        ),
+        "destroy": (
+            "consultation.delete_comment",
+            "Only its author can remove this comment while the consultation is open.",
+        ),
+    }
+
+    def get_queryset(self):
+        if is_schema_generation(self):
+            return self.queryset
+        # What the pages show this person (moderation): the published, their own, all to
+        # moderators.
+        return (
+            Comment.objects.filter(recommendation=self.recommendation)
+            .visible_to(self.request.user)
+            .select_related(*selectors.AUTHOR_FIELDS)
+        )
+
+    def get_object(self):
+        comment = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if comment is None:
+            raise Http404("No such comment on this recommendation.")
+        comment.recommendation = (
+            self.recommendation
+        )  # its consultation is loaded: the rules read it
+        self.check_object_permissions(self.request, comment)
+        return comment
+
+    def _amendment(self, pk) -> Amendment | None:
+        if pk is None:
+            return None
+        amendment = (
+            Amendment.objects.visible_to(self.request.user)
+            .filter(recommendation=self.recommendation, pk=pk)
+            .first()
+        )
+        if amendment is None:
+            raise ValidationError({"amendment": "No such amendment of this recommendation."})
+        return amendment
+
+    @extend_schema(
+        parameters=[CommentThreadQuerySerializer], responses=CommentThreadSerializer(many=True)
+    )
+    def list(self, request, *args, **kwargs):
+        query = _input(CommentThreadQuerySerializer, request.query_params)
+        amendment = None
+        if "amendment" in query:
+            amendment = (
+                Amendment.objects.visible_to(request.user)
+                .filter(recommendation=self.recommendation, pk=query["amendment"])
+                .first()
+            )
+            if amendment is None:
+                raise Http404("No such amendment of this recommendation.")
+        page = selectors.comment_thread_page(
+            recommendation=self.recommendation,
+            amendment=amendment,
+            order=query.get("order", "oldest"),
+            page=query.get("page", 1),
+            viewer=request.user,
+        )
+        data = CommentThreadSerializer(
+            page.object_list, many=True, context=self.get_serializer_context()
+        ).data
+        return page_response(request, page, data)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _input(CommentCreateSerializer, request.data)
+        parent = None
+        if data.get("parent") is not None:
+            parent = self.get_queryset().filter(pk=data["parent"]).first()
+            if parent is None:
+                raise ValidationError({"parent": "No such comment on this recommendation."})
+        _rate_limit(request, "comment")
+        comment = services.comment_create(
+            author=request.user,
+            recommendation=self.recommendation,
+            body=data["body"],
+            parent=parent,
+            amendment=self._amendment(data.get("amendment")),
+        )
+        comment = self.get_queryset().get(pk=comment.pk)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CommentEditSerializer, responses=CommentSerializer)
+    def update(self, request, *args, **kwargs):
+        comment = self.get_object()
+        data = _input(CommentEditSerializer, request.data)
+        comment = services.comment_edit(
+            comment=comment, acting_user=request.user, body=data["body"]
+        )
+        return Response(self.get_serializer(comment).data)
+
+    @extend_schema(request=CommentEditSerializer, responses=CommentSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        comment = self.get_object()
+        services.comment_delete(comment=comment, acting_user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- Positions ------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["positions"])
+class PositionViewSet(DialogueViewSet):
+    """Positions (endorse, endorse with reservations, oppose) with their reasons, newest
+    first (50 a page). One position per person: taking one again changes it."""
+
+    queryset = Position.objects.none()
+    serializer_class = PositionSerializer
+    pagination_class = SelectorPagePagination
+    contribute_actions = ("create", "mine_change", "mine_withdraw")
+
+    @extend_schema(responses=PositionSerializer(many=True))
+    def list(self, request, *args, **kwargs):
+        page = selectors.position_page(
+            recommendation=self.recommendation,
+            page=request.query_params.get("page", 1),
+            viewer=request.user,
+        )
+        data = PositionSerializer(page.object_list, many=True).data
+        return page_response(request, page, data)
+
+    def _take(self, request):
+        data = _input(PositionTakeSerializer, request.data)
+        existed = Position.objects.filter(
+            recommendation=self.recommendation, author=request.user
+        ).exists()
+        position = services.position_take(
+            author=request.user, recommendation=self.recommendation, **data
+        )
+        position = Position.objects.select_related(*selectors.AUTHOR_FIELDS, "version").get(
+            pk=position.pk
+        )
+        return Response(
+            PositionSerializer(position).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=PositionTakeSerializer,
+        responses={201: PositionSerializer, 200: PositionSerializer},
+        description="Take a position (201), or change yours (200).",
+    )
+    def create(self, request, *args, **kwargs):
+        return self._take(request)
+
+    @extend_schema(responses=PositionSerializer, description="Your position here.")
+    @action(detail=False, methods=["get"], url_path="mine", pagination_class=None)
+    def mine(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            self.permission_denied(request)
+        position = (
+            Position.objects.filter(recommendation=self.recommendation, author=request.user)
+            .select_related(*selectors.AUTHOR_FIELDS, "version")
+            .first()
+        )
+        if position is None:
+            raise Http404("You have taken no position on this recommendation.")
+        return Response(PositionSerializer(position).data)
+
+    @extend_schema(
+        request=PositionTakeSerializer,
+        responses={201: PositionSerializer, 200: PositionSerializer},
+        description="Take a position (201), or change yours (200).",
+    )
+    @mine.mapping.put
+    def mine_change(self, request, *args, **kwargs):
+        return self._take(request)
+
+    @extend_schema(responses={204: None}, description="Withdraw your position.")
+    @mine.mapping.delete
+    def mine_withdraw(self, request, *args, **kwargs):
+        services.position_withdraw(author=request.user, recommendation=self.recommendation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=PositionBreakdownSerializer)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def breakdown(self, request, *args, **kwargs):
+        """Totals per stance, and per stakeholder group (as the recommendation page's chart)."""
+        summary = selectors.position_summary(recommendation=self.recommendation)
+        stances = Position.Stance.values
+        data = {
+            "totals": summary.totals,
+            "total": summary.total,
+            "groups": [
+                {
+                    "group": group.group,
+                    "counts": {s: group.counts.get(s, 0) for s in stances},
+                    "total": group.total,
+                }
+                for group in summary.groups
+            ],
+        }
+        return Response(PositionBreakdownSerializer(data).data)
+
+
+# -- Amendments -----------------------------------------------------------------------------
+
+
+@extend_schema(tags=["amendments"])
+class AmendmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, DialogueViewSet):
+    """Proposed new wordings. Authors propose and withdraw; moderators accept (the
+    recommendation takes the wording as a new version) or reject with a reason."""
+
+    queryset = Amendment.objects.none()
+    contribute_actions = ("create",)
+    object_rules = {
+        "withdraw": (
+            "consultation.withdraw_amendment",
+            "Only its author can withdraw an open or outdated amendment.",
+        ),
+        "accept": (
+            "consultation.decide_amendment",
+            "This amendment is no longer open, or you may not decide on it.",
+        ),
+        "reject": (
+            "consultation.decide_amendment",
+            "This amendment is no longer open, or you may not decide on it.",
+        ),
+    }
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return AmendmentSerializer
+        return AmendmentDetailSerializer
+
+    def get_queryset(self):
+        if is_schema_generation(self):
+            return self.queryset
+        return selectors.amendment_list(
+            recommendation=self.recommendation, viewer=self.request.user
+        ).select_related("decided_by__stakeholder_group", "resulting_version")
+
+    def get_object(self):
+        amendment = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if amendment is None:
+            raise Http404("No such amendment of this recommendation.")
+        amendment.recommendation = self.recommendation  # the rules read its consultation
+        self.check_object_permissions(self.request, amendment)
+        return self._with_diff(amendment)
+
+    def _with_diff(self, amendment: Amendment) -> Amendment:
+        amendment.title_diff = word_diff(amendment.base_version.title, amendment.title)
+        amendment.body_diff = word_diff(amendment.base_version.body, amendment.body)
+        return amendment
+
+    def _answer(self, amendment, *, status_code=status.HTTP_200_OK):
+        """The amendment as the list's selector reads it (with its counts), after a write."""
+        fresh = self._with_diff(self.get_queryset().get(pk=amendment.pk))
+        return Response(AmendmentDetailSerializer(fresh).data, status=status_code)
+
+    @extend_schema(request=AmendmentProposeSerializer, responses={201: AmendmentDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _input(AmendmentProposeSerializer, request.data)
+        _rate_limit(request, "amendment")
+        amendment = services.amendment_propose(
+            author=request.user, recommendation=self.recommendation, **data
+        )
+        return self._answer(amendment, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=AmendmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, *args, **kwargs):
+        amendment = services.amendment_withdraw(
+            amendment=self.get_object(), acting_user=request.user
+        )
+        return self._answer(amendment)
+
+    @extend_schema(request=DecisionSerializer, responses=AmendmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        """Moderators: the recommendation takes this wording as its new version."""
+        amendment = self.get_object()
+        data = _input(DecisionSerializer, request.data)
+        amendment = services.amendment_accept(
+            amendment=amendment, acting_user=request.user, reason=data["reason"]
+        )
+        return self._answer(amendment)
+
+    @extend_schema(request=DecisionSerializer, responses=AmendmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        """Moderators: reject it, saying why."""
+        amendment = self.get_object()
+        data = _input(DecisionSerializer, request.data)
+        amendment = services.amendment_reject(
+            amendment=amendment, acting_user=request.user, reason=data["reason"]
+        )
+        return self._answer(amendment)

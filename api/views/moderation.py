@@ -1,0 +1,225 @@
+"""Moderation through the API: report a contribution, the moderators' queue, their decisions,
+appeals and the audit log. Reads go through moderation.selectors, writes through
+moderation.services (which ask moderation/rules.py and write the log in the same
+transaction). Moderators act only once they have two-factor authentication, as on the pages.
+"""
+
+from allauth.mfa.models import Authenticator
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from accounts.rules import has_role
+from moderation import selectors, services
+from moderation.models import KINDS, Appeal, ModerationAction
+
+from ..pagination import SelectorPagePagination
+from ..permissions import IsAuthenticated
+from ..serializers import (
+    AppealCreateSerializer,
+    AppealDecisionSerializer,
+    AppealSerializer,
+    DecisionCreateSerializer,
+    FlagCreateSerializer,
+    FlagSerializer,
+    LogQuerySerializer,
+    ModerationActionSerializer,
+    QueueItemSerializer,
+    QueueQuerySerializer,
+)
+from .base import page_response
+
+Action = ModerationAction.Action
+TWO_FACTOR_NEEDED = (
+    "Moderators and administrators must set up two-factor authentication before they act "
+    "(Your account → Two-factor authentication)."
+)
+
+
+class Moderates(permissions.BasePermission):
+    """The view's `moderation_rule` (e.g. moderation.view_queue), and, for a person with a
+    role, two-factor authentication: the rule the /moderation/ pages follow."""
+
+    message = "Only moderators may do this."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user.has_perm(view.moderation_rule):
+            return False
+        if (user.is_staff or has_role(user)) and not Authenticator.objects.filter(
+            user=user, type=Authenticator.Type.TOTP
+        ).exists():
+            self.message = TWO_FACTOR_NEEDED
+            return False
+        return True
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _consultation(slug):
+    if not slug:
+        return None
+    consultation = selectors.queue_consultations().filter(slug=slug).first()
+    if consultation is None:
+        raise Http404("No such consultation.")
+    return consultation
+
+
+@extend_schema(tags=["moderation"])
+class FlagCreateView(GenericAPIView):
+    """Report someone else's published contribution to the moderators."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FlagCreateSerializer
+
+    @extend_schema(request=FlagCreateSerializer, responses={201: FlagSerializer})
+    def post(self, request, *args, **kwargs):
+        data = _valid(FlagCreateSerializer, request.data)
+        kind, pk = data["kind"], data["id"]
+        # Only what the person can read may be reported; the rest does not exist for them.
+        if not KINDS[kind].objects.visible_to(request.user).filter(pk=pk).exists():
+            raise Http404("No such contribution.")
+        content = selectors.content_get(kind=kind, pk=pk)
+        flag = services.flag_create(
+            acting_user=request.user, content=content, reason=data["reason"], text=data["text"]
+        )
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["moderation"])
+class QueueView(GenericAPIView):
+    """Contributions awaiting moderation or reported, and open appeals (25 a page), with
+    their open reports and their authors' histories."""
+
+    permission_classes = [IsAuthenticated, Moderates]
+    moderation_rule = "moderation.view_queue"
+    pagination_class = SelectorPagePagination
+    serializer_class = QueueItemSerializer
+    queryset = ModerationAction.objects.none()  # for the schema: the selector reads
+
+    @extend_schema(parameters=[QueueQuerySerializer], responses=QueueItemSerializer(many=True))
+    def get(self, request, *args, **kwargs):
+        query = _valid(QueueQuerySerializer, request.query_params)
+        filters = selectors.QueueFilters(
+            state=query["state"],
+            kind=query.get("kind", ""),
+            consultation=_consultation(query.get("consultation")),
+            sort=query["sort"],
+        )
+        page = selectors.queue_page(filters=filters, page=query.get("page", 1))
+        return page_response(request, page, QueueItemSerializer(page.object_list, many=True).data)
+
+
+@extend_schema(tags=["moderation"])
+class DecisionCreateView(GenericAPIView):
+    """Decide on a contribution (approve, reject, hide, restore, dismiss its reports) or on
+    its author (warn, suspend). Written to the audit log; the author is told."""
+
+    permission_classes = [IsAuthenticated, Moderates]
+    moderation_rule = "moderation.view_queue"
+    serializer_class = DecisionCreateSerializer
+
+    @extend_schema(request=DecisionCreateSerializer, responses={201: ModerationActionSerializer})
+    def post(self, request, *args, **kwargs):
+        data = _valid(DecisionCreateSerializer, request.data)
+        content = selectors.content_get(kind=data["kind"], pk=data["id"])
+        action = data["action"]
+        if action == Action.WARN:
+            row = services.author_warn(
+                acting_user=request.user, content=content, reason=data["reason"]
+            )
+        elif action == Action.SUSPEND:
+            row = services.author_suspend(
+                acting_user=request.user,
+                content=content,
+                reason=data["reason"],
+                until=data["until"],
+                for_good=data["for_good"],
+            )
+        else:
+            if "expected_state" not in data:
+                raise ValidationError(
+                    {"expected_state": "Give the state you saw the contribution in."}
+                )
+            row = services.content_decide(
+                acting_user=request.user,
+                content=content,
+                action=action,
+                reason=data["reason"],
+                expected_state=data["expected_state"],
+            )
+        return Response(ModerationActionSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["moderation"])
+class LogView(GenericAPIView):
+    """The audit log, newest first (50 a page): every report, decision and appeal."""
+
+    permission_classes = [IsAuthenticated, Moderates]
+    moderation_rule = "moderation.view_log"
+    pagination_class = SelectorPagePagination
+    serializer_class = ModerationActionSerializer
+    queryset = ModerationAction.objects.none()  # for the schema: the selector reads
+
+    @extend_schema(parameters=[LogQuerySerializer], responses=ModerationActionSerializer(many=True))
+    def get(self, request, *args, **kwargs):
+        query = _valid(LogQuerySerializer, request.query_params)
+        filters = selectors.LogFilters(
+            action=query.get("action", ""),
+            kind=query.get("kind", ""),
+            consultation=_consultation(query.get("consultation")),
+            actor=query.get("actor", ""),
+            since=query["since"].isoformat() if query.get("since") else "",
+            until=query["until"].isoformat() if query.get("until") else "",
+        )
+        page = selectors.log_page(filters=filters, page=query.get("page", 1))
+        data = ModerationActionSerializer(page.object_list, many=True).data
+        return page_response(request, page, data)
+
+
+@extend_schema(tags=["moderation"])
+class AppealCreateView(GenericAPIView):
+    """Appeal a moderator's decision about you, once."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AppealCreateSerializer
+
+    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
+    def post(self, request, *args, **kwargs):
+        data = _valid(AppealCreateSerializer, request.data)
+        decision = selectors.decision_get(pk=data["decision"])
+        if not request.user.has_perm("moderation.view_decision", decision):
+            raise Http404("No such decision.")  # others' decisions do not exist for them
+        appeal = services.appeal_create(
+            acting_user=request.user, decision=decision, text=data["text"]
+        )
+        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["moderation"])
+class AppealDecideView(GenericAPIView):
+    """Hear an appeal (a moderator other than the one who decided): final."""
+
+    permission_classes = [IsAuthenticated, Moderates]
+    moderation_rule = "moderation.view_queue"
+    serializer_class = AppealDecisionSerializer
+    queryset = Appeal.objects.none()
+
+    @extend_schema(request=AppealDecisionSerializer, responses=ModerationActionSerializer)
+    def post(self, request, pk, *args, **kwargs):
+        data = _valid(AppealDecisionSerializer, request.data)
+        appeal = selectors.appeal_get(pk=pk)
+        row = services.appeal_decide(
+            acting_user=request.user,
+            appeal=appeal,
+            outcome=data["outcome"],
+            reason=data["reason"],
+        )
+        return Response(ModerationActionSerializer(row).data)

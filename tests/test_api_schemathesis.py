@@ -1,0 +1,130 @@
+"""Property-based tests of the whole API from its own OpenAPI schema (schemathesis): every
+operation, called through the WSGI application with generated parameters and bodies, both
+anonymously and with a stakeholder's API token, answers no 5xx and only what the schema says.
+
+Path parameters are often pointed at real objects (else nearly every call would be a 404), and
+the examples per operation are bounded so that the whole file runs in well under a minute.
+"""
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from api.services import api_token_create
+from consultation import services
+from consultation.models import Notification
+from moderation import services as moderation_services
+
+from . import factories
+
+EXAMPLES_PER_OPERATION = 10
+# The real objects of the running test (filled in by the fixture, read while generating).
+REAL: dict[str, str] = {}
+
+
+@pytest.fixture
+def _keep_the_test_connection():
+    """As Django's test client does: the WSGI handler must not close the database connection
+    at the end of each request (it holds the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def real_objects(
+    db, settings, make_person, stakeholder, stakeholder_group, _keep_the_test_connection
+):
+    cache.clear()
+    # Generous limits: this test is about answers, not about throttling.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
+    }
+    settings.RATELIMIT_RATES = {"comment": "100000/m", "amendment": "100000/m"}
+
+    consultation = factories.ConsultationFactory(slug="open")
+    pillar = factories.PillarFactory(consultation=consultation, code="P1")
+    factories.ChallengeFactory(pillar=pillar, code="C1")
+    recommendation = factories.RecommendationFactory(
+        pillar=pillar, reference="R1", advocates=[factories.AdvocateFactory(slug="industry")]
+    )
+    author = make_person("author@example.org", stakeholder_group=stakeholder_group)
+    comment = services.comment_create(author=author, recommendation=recommendation, body="Hi")
+    services.comment_create(author=stakeholder, recommendation=recommendation, body="Mine")
+    amendment = services.amendment_propose(
+        author=author, recommendation=recommendation, title="T", body="B", justification="J"
+    )
+    services.position_take(author=author, recommendation=recommendation, stance="endorse")
+    notification = Notification.objects.create(user=stakeholder, kind="reply", message="Hi")
+    moderator = make_person("moderator@example.org", groups=["Moderators"], is_staff=True)
+    decision = moderation_services.content_decide(
+        acting_user=moderator,
+        content=services.comment_create(author=author, recommendation=recommendation, body="Ad"),
+        action="hide",
+        reason="Advertising.",
+        expected_state="published",
+    )
+    appeal = moderation_services.appeal_create(acting_user=author, decision=decision, text="No")
+    _, key = api_token_create(user=stakeholder, name="schemathesis")
+    REAL.clear()
+    REAL.update(
+        consultation_slug="open",
+        recommendation_reference="R1",
+        code="C1",
+        number="1",
+        comment=str(comment.pk),
+        amendment=str(amendment.pk),
+        notification=str(notification.pk),
+        appeal=str(appeal.pk),
+        key=key,
+    )
+
+
+# Read through the WSGI application, as a client would (generating it needs no database).
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Half the time, point every path parameter at a real object."""
+    if not path_parameters:
+        return st.just(path_parameters)
+    path = context.operation.path
+    real = {}
+    for name in path_parameters:
+        if name == "id":
+            kinds = ("comment", "amendment", "notification", "appeal")
+            kind = next((k for k in kinds if k in path), "")
+            real[name] = REAL.get(kind, path_parameters[name])
+        elif name == "code":
+            real[name] = "P1" if "/pillars/" in path else "C1"
+        else:
+            real[name] = REAL.get(name, path_parameters[name])
+    return st.sampled_from([real, path_parameters])
+
+
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    # Generated examples only: the explicit phase adds schemathesis's "coverage" cases, some
+    # hundreds an operation, far past this test's minute.
+    phases=[hypothesis.Phase.generate],
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_api_answers_as_its_schema_says(real_objects, case):
+    checks = [not_a_server_error, response_schema_conformance]
+    case.call_and_validate(checks=checks)
+    case.call_and_validate(checks=checks, headers={"Authorization": f"Bearer {REAL['key']}"})
