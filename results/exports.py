@@ -1,0 +1,132 @@
+"""The downloads: the report as printable HTML and as PDF, its data as CSV."""
+
+import csv
+import io
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .selectors import NO_GROUP, Report
+
+STANCES = ("endorse", "reservations", "oppose")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula."""
+    value = value or ""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def report_csv(report: Report) -> str:
+    """One row per recommendation, pillar by pillar: its current and original wording, the
+    accepted amendments that changed it, its positions (in all and by stakeholder group), the
+    number of groups endorsing it, its consensus score and divisiveness."""
+    results = report.results
+    group_names = [g.name for g in results.groups] + [NO_GROUP]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "pillar",
+            "pillar_title",
+            "reference",
+            "title",
+            "wording",
+            "version",
+            "original_title",
+            "original_wording",
+            "accepted_amendments",
+            "positions",
+            *STANCES,
+            "groups_with_positions",
+            "groups_endorsing",
+            "consensus_score",
+            "divisiveness",
+            *(f"{name}: {stance}" for name in group_names for stance in STANCES),
+        ]
+    )
+    for pillar, entries in report.by_pillar:
+        for entry in entries:
+            result = entry.result
+            r = result.recommendation
+            rows = {row.name: row.tally for row in result.rows}
+            amendments = "; ".join(
+                f"#{c.amendment.pk} by {c.amendment.author.public_name}"
+                f" ({c.amendment.decided_at:%Y-%m-%d}): {c.version.title}"
+                for c in entry.changes
+                if c.amendment is not None
+            )
+            writer.writerow(
+                [
+                    _text(pillar.code),
+                    _text(pillar.title),
+                    _text(r.reference),
+                    _text(r.title),
+                    _text(r.body),
+                    entry.version_number or "",
+                    _text(entry.original.title if entry.original else ""),
+                    _text(entry.original.body if entry.original else ""),
+                    _text(amendments),
+                    result.total.total,
+                    *(getattr(result.total, s) for s in STANCES),
+                    result.groups_with_positions,
+                    result.groups_endorsing,
+                    _number(result.score),
+                    _number(result.divisiveness),
+                    *(
+                        getattr(rows[name], s) if name in rows else 0
+                        for name in group_names
+                        for s in STANCES
+                    ),
+                ]
+            )
+    return out.getvalue()
+
+
+def report_html(report: Report, *, request=None, for_pdf: bool = False) -> str:
+    return render_to_string(
+        "results/report.html",
+        {
+            "report": report,
+            "results": report.results,
+            "consultation": report.results.consultation,
+            "generated_at": timezone.now(),
+            "for_pdf": for_pdf,
+            "font_dir": _font_dir().as_posix() if for_pdf else "",
+        },
+        request=request,
+    )
+
+
+class ReportPdfError(RuntimeError):
+    pass
+
+
+def _font_dir() -> Path:
+    """Bitstream Vera, shipped with ReportLab: unlike the PDF's built-in Helvetica it draws
+    the minus sign, ½ and Central European letters (Ł, Č, ő)."""
+    import reportlab
+
+    return Path(reportlab.__file__).resolve().parent / "fonts"
+
+
+def report_pdf(report: Report) -> bytes:
+    """The report's HTML laid out as PDF by xhtml2pdf (pure Python, on ReportLab). It may read
+    the fonts and nothing else: no network, no other file."""
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+    policy = ResourceAccessPolicy.server(base_dir=_font_dir(), allow_remote=False)
+    out = io.BytesIO()
+    status = pisa.CreatePDF(
+        report_html(report, for_pdf=True), dest=out, encoding="utf-8", resource_policy=policy
+    )
+    if status.err:
+        raise ReportPdfError(f"The PDF could not be made ({status.err} error(s)).")
+    return out.getvalue()

@@ -1,0 +1,399 @@
+"""Reads for the results and the report. Each costs a fixed number of queries, whatever the
+number of recommendations, positions or comments (asserted in tests/test_results.py).
+
+Only published contributions count: positions, amendments and comments whose
+`moderation_state` is "published" (and comments not removed by their authors).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from django.conf import settings
+from django.db.models import Count, DateField, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
+
+from accounts.models import StakeholderGroup
+from consultation.diffs import word_diff
+from consultation.models import Amendment, Comment, ModerationState, Position
+from recommendations.models import Consultation, Pillar, Recommendation, RecommendationVersion
+
+from . import consensus
+from .consensus import Tally
+
+NO_GROUP = "No group given"
+MOST_DIVISIVE = 5
+MAX_WEEKS = 104  # the activity chart shows at most the last two years, week by week
+REASONS_PER_GROUP = 2  # representative reasons quoted per group in the report
+KEY_COMMENTS = 3  # key comments quoted per recommendation in the report
+
+PUBLISHED = ModerationState.PUBLISHED
+
+
+def published_positions() -> QuerySet[Position]:
+    positions = Position.objects.filter(moderation_state=PUBLISHED)
+    if not getattr(settings, "DELETED_ACCOUNTS_KEEP_POSITIONS", True):
+        positions = positions.filter(author__deleted_at__isnull=True)
+    return positions
+
+
+def published_comments() -> QuerySet[Comment]:
+    return Comment.objects.filter(moderation_state=PUBLISHED, deleted_at=None)
+
+
+def published_amendments() -> QuerySet[Amendment]:
+    return Amendment.objects.filter(moderation_state=PUBLISHED)
+
+
+@dataclass
+class GroupRow:
+    name: str
+    tally: Tally
+    group_id: int | None = None
+
+    @property
+    def support(self) -> float | None:
+        return self.tally.support
+
+
+@dataclass
+class RecommendationResult:
+    recommendation: Recommendation
+    rows: list[GroupRow]  # the groups with positions, in the groups' order; no group last
+    total: Tally
+    score: float | None
+    dispersion: float | None
+    divisiveness: float | None
+    groups_endorsing: int
+    groups_with_positions: int
+    accepted_amendments: list[Amendment] = field(default_factory=list)
+
+
+@dataclass
+class Week:
+    start: dt.date
+    positions: int = 0
+    comments: int = 0
+
+
+@dataclass
+class ConsultationResults:
+    consultation: Consultation
+    pillars: list[Pillar]
+    pillar: Pillar | None
+    groups: list[StakeholderGroup]
+    active_groups: int
+    recommendations: list[RecommendationResult]
+    accepted_amendments: list[Amendment]
+    weeks: list[Week]
+
+    @property
+    def most_divisive(self) -> list[RecommendationResult]:
+        divided = [r for r in self.recommendations if r.divisiveness]
+        divided.sort(key=lambda r: (-r.divisiveness, -r.total.total, r.recommendation.position))
+        return divided[:MOST_DIVISIVE]
+
+    @property
+    def by_pillar(self) -> list[tuple[Pillar, list[RecommendationResult]]]:
+        grouped = defaultdict(list)
+        for result in self.recommendations:
+            grouped[result.recommendation.pillar_id].append(result)
+        return [(p, grouped[p.pk]) for p in self.pillars if grouped[p.pk]]
+
+    @property
+    def position_total(self) -> int:
+        return sum(r.total.total for r in self.recommendations)
+
+    @property
+    def comment_total(self) -> int:
+        return sum(w.comments for w in self.weeks)
+
+
+def _tallies(consultation: Consultation) -> dict[int, dict[int | None, Tally]]:
+    """{recommendation id: {group id (None: no group): Tally}} for the whole consultation."""
+    rows = (
+        published_positions()
+        .filter(recommendation__consultation=consultation)
+        .values_list("recommendation_id", "author__stakeholder_group_id", "stance")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    tallies: dict[int, dict[int | None, Tally]] = defaultdict(dict)
+    for recommendation_id, group_id, stance, n in rows:
+        by_group = tallies[recommendation_id]
+        by_group[group_id] = by_group.get(group_id, Tally()) + Tally(**{stance: n})
+    return tallies
+
+
+def _result(recommendation, by_group, groups, active_groups, amendments) -> RecommendationResult:
+    rows = [GroupRow(g.name, by_group[g.pk], g.pk) for g in groups if g.pk in by_group]
+    if None in by_group:
+        rows.append(GroupRow(NO_GROUP, by_group[None]))
+    grouped = [by_group[g.pk] for g in groups if g.pk in by_group]
+    total = sum(by_group.values(), Tally())
+    return RecommendationResult(
+        recommendation=recommendation,
+        rows=rows,
+        total=total,
+        score=consensus.consensus_score(grouped, active_groups=active_groups),
+        dispersion=consensus.dispersion(grouped),
+        divisiveness=consensus.divisiveness(grouped),
+        groups_endorsing=consensus.groups_endorsing(grouped),
+        groups_with_positions=len(grouped),
+        accepted_amendments=amendments,
+    )
+
+
+def _weeks(positions: QuerySet, comments: QuerySet) -> list[Week]:
+    def per_week(qs) -> dict[dt.date, int]:
+        return dict(
+            qs.annotate(week=TruncWeek("created_at", output_field=DateField()))
+            .values_list("week")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("week", "n")
+        )
+
+    position_weeks, comment_weeks = per_week(positions), per_week(comments)
+    starts = sorted({*position_weeks, *comment_weeks})
+    if not starts:
+        return []
+    first, last = starts[0], starts[-1]
+    first = max(first, last - dt.timedelta(weeks=MAX_WEEKS - 1))
+    weeks = []
+    start = first
+    while start <= last:
+        weeks.append(Week(start, position_weeks.get(start, 0), comment_weeks.get(start, 0)))
+        start += dt.timedelta(weeks=1)
+    return weeks
+
+
+def consultation_results(
+    *, consultation: Consultation, pillar: Pillar | None = None, pillars: list | None = None
+) -> ConsultationResults:
+    """Everything the results page shows, optionally for one pillar.
+
+    Queries (7, or 6 when the caller passes the pillars it already loaded): the pillars, the
+    stakeholder groups, the recommendations, the position counts by recommendation, group and
+    stance, the accepted amendments, positions per week, comments per week.
+    """
+    if pillars is None:
+        pillars = list(consultation.pillars.order_by("position", "code"))
+    groups = list(StakeholderGroup.objects.order_by("position", "name"))
+    recommendations = Recommendation.objects.filter(consultation=consultation)
+    if pillar is not None:
+        recommendations = recommendations.filter(pillar=pillar)
+    recommendations = list(
+        recommendations.select_related("pillar").order_by("pillar__position", "position", "pk")
+    )
+    for recommendation in recommendations:
+        recommendation.consultation = consultation  # its URL needs the slug: no query each
+    tallies = _tallies(consultation)
+    active_groups = len({g for by_group in tallies.values() for g in by_group if g is not None})
+
+    accepted = published_amendments().filter(
+        recommendation__consultation=consultation, status=Amendment.Status.ACCEPTED
+    )
+    positions = published_positions().filter(recommendation__consultation=consultation)
+    comments = published_comments().filter(recommendation__consultation=consultation)
+    if pillar is not None:
+        accepted = accepted.filter(recommendation__pillar=pillar)
+        positions = positions.filter(recommendation__pillar=pillar)
+        comments = comments.filter(recommendation__pillar=pillar)
+    accepted = list(
+        accepted.select_related(
+            "author", "author__stakeholder_group", "resulting_version", "recommendation__pillar"
+        ).order_by("decided_at", "pk")
+    )
+    amendments_of = defaultdict(list)
+    for amendment in accepted:
+        amendments_of[amendment.recommendation_id].append(amendment)
+
+    return ConsultationResults(
+        consultation=consultation,
+        pillars=pillars,
+        pillar=pillar,
+        groups=groups,
+        active_groups=active_groups,
+        recommendations=[
+            _result(r, tallies.get(r.pk, {}), groups, active_groups, amendments_of[r.pk])
+            for r in recommendations
+        ],
+        accepted_amendments=accepted,
+        weeks=_weeks(positions, comments),
+    )
+
+
+# -- The report ------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """How an accepted amendment changed the wording: the diff from the wording before it."""
+
+    amendment: Amendment | None
+    version: RecommendationVersion
+    title_diff: str
+    body_diff: str
+
+
+@dataclass
+class ReportEntry:
+    result: RecommendationResult
+    original: RecommendationVersion | None
+    changes: list[Change]
+    reasons: dict[str, list[Position]]  # group name -> representative reasons
+    key_comments: list[Comment]
+
+    @property
+    def version_number(self) -> int | None:
+        """The current wording's version number."""
+        if self.changes:
+            return self.changes[-1].version.number
+        return self.original.number if self.original else None
+
+
+@dataclass
+class Participation:
+    name: str
+    participants: int = 0
+    positions: int = 0
+    comments: int = 0
+
+
+@dataclass
+class Report:
+    results: ConsultationResults
+    entries: dict[int, ReportEntry]
+    participation: list[Participation]
+
+    @property
+    def by_pillar(self) -> list[tuple[Pillar, list[ReportEntry]]]:
+        return [
+            (pillar, [self.entries[r.recommendation.pk] for r in results])
+            for pillar, results in self.results.by_pillar
+        ]
+
+
+def _representative(positions: list[Position]) -> list[Position]:
+    """A group's reasons to quote: one per stance, the most-held stance first; within a stance
+    a position taken on behalf of an organisation first, then the most recent."""
+    by_stance = defaultdict(list)
+    for p in positions:
+        by_stance[p.stance].append(p)
+    stances = sorted(by_stance, key=lambda s: -len(by_stance[s]))
+    chosen = []
+    for stance in stances:
+        best = sorted(
+            by_stance[stance],
+            key=lambda p: (not p.on_behalf_of_organisation, -p.updated_at.timestamp()),
+        )
+        chosen.append(best[0])
+    return chosen[:REASONS_PER_GROUP]
+
+
+def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Participation]:
+    """Participants, positions and comments by stakeholder group (two queries)."""
+    positions = published_positions().filter(recommendation__consultation=consultation)
+    comments = published_comments().filter(recommendation__consultation=consultation)
+    if pillar is not None:
+        positions = positions.filter(recommendation__pillar=pillar)
+        comments = comments.filter(recommendation__pillar=pillar)
+    rows: dict[tuple, Participation] = {}
+    people: dict[tuple, set] = defaultdict(set)
+    for qs, kind in ((positions, "positions"), (comments, "comments")):
+        counted = (
+            qs.values_list(
+                "author__stakeholder_group__position",
+                "author__stakeholder_group__name",
+                "author_id",
+            )
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for order, name, author_id, n in counted:
+            key = (order is None, order or 0, name or NO_GROUP)
+            row = rows.setdefault(key, Participation(name or NO_GROUP))
+            setattr(row, kind, getattr(row, kind) + n)
+            people[key].add(author_id)
+    for key, row in rows.items():
+        row.participants = len(people[key])
+    return [rows[key] for key in sorted(rows)]
+
+
+def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
+    """The results plus what the report quotes: wordings and their changes, representative
+    reasons, key comments and participation by group. A fixed number of queries (13)."""
+    results = consultation_results(consultation=consultation, pillar=pillar)
+    ids = [r.recommendation.pk for r in results.recommendations]
+    versions = defaultdict(list)
+    for version in (
+        RecommendationVersion.objects.filter(recommendation_id__in=ids)
+        .select_related("author")
+        .prefetch_related(Prefetch("from_amendment", queryset=published_amendments()))
+        .order_by("recommendation_id", "number")
+    ):
+        versions[version.recommendation_id].append(version)
+
+    reasons = defaultdict(lambda: defaultdict(list))
+    for position in (
+        published_positions()
+        .filter(recommendation_id__in=ids)
+        .exclude(reason="")
+        .select_related("author", "author__stakeholder_group")
+    ):
+        group = position.author.stakeholder_group
+        reasons[position.recommendation_id][group.name if group else NO_GROUP].append(position)
+
+    comments = defaultdict(list)
+    for comment in (
+        published_comments()
+        .filter(recommendation_id__in=ids, root=None)
+        .annotate(
+            reply_count=Count(
+                "thread_replies",
+                filter=Q(
+                    thread_replies__moderation_state=PUBLISHED,
+                    thread_replies__deleted_at=None,
+                ),
+            )
+        )
+        .select_related("author", "author__stakeholder_group")
+        .order_by("-reply_count", "created_at", "pk")
+    ):
+        if len(comments[comment.recommendation_id]) < KEY_COMMENTS:
+            comments[comment.recommendation_id].append(comment)
+
+    entries = {}
+    for result in results.recommendations:
+        pk = result.recommendation.pk
+        wordings = versions[pk]
+        changes = []
+        for before, after in pairwise(wordings):
+            amendment = getattr(after, "from_amendment", None)
+            changes.append(
+                Change(
+                    amendment=amendment,
+                    version=after,
+                    title_diff=word_diff(before.title, after.title),
+                    body_diff=word_diff(before.body, after.body),
+                )
+            )
+        group_names = [row.name for row in result.rows]
+        entries[pk] = ReportEntry(
+            result=result,
+            original=wordings[0] if wordings else None,
+            changes=changes,
+            reasons={
+                name: _representative(reasons[pk][name])
+                for name in group_names
+                if reasons[pk].get(name)
+            },
+            key_comments=comments[pk],
+        )
+    return Report(
+        results=results,
+        entries=entries,
+        participation=_participation(consultation, pillar),
+    )

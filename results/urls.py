@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "results"
+
+RESULTS = "consultations/<slug:slug>/results/"
+
+urlpatterns = [
+    path("search/", views.search_page, name="search"),
+    path(RESULTS, views.consultation_results, name="consultation"),
+    path(f"{RESULTS}report.html", views.report_html, name="report_html"),
+    path(f"{RESULTS}report.pdf", views.report_pdf, name="report_pdf"),
+    path(f"{RESULTS}data.csv", views.report_csv, name="report_csv"),
+]

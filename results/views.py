@@ -1,0 +1,99 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+
+from recommendations.selectors import consultation_get_visible
+
+from . import exports, selectors
+from .charts import activity_chart, consensus_chart
+from .forms import PillarFilterForm
+from .search import clean_query, search
+
+
+def search_page(request):
+    query = clean_query(request.GET.get("q"))
+    page = search(query=query, user=request.user, page=request.GET.get("page"))
+    return render(request, "results/search.html", {"q": query, "search_q": query, "page": page})
+
+
+def _filtered(request, slug):
+    """The consultation (404 to those who may not see it), its pillars and the filter form."""
+    consultation = consultation_get_visible(user=request.user, slug=slug)
+    pillars = list(consultation.pillars.order_by("position", "code"))
+    form = PillarFilterForm(request.GET or None, pillars=pillars)
+    return consultation, pillars, form
+
+
+def consultation_results(request, slug):
+    consultation, pillars, form = _filtered(request, slug)
+    context = {"consultation": consultation, "form": form}
+    if form.is_bound and not form.is_valid():
+        return render(request, "results/results.html", context, status=400)
+    pillar = form.selected() if form.is_bound else None
+    results = selectors.consultation_results(
+        consultation=consultation, pillar=pillar, pillars=pillars
+    )
+    context.update(
+        results=results,
+        pillar=pillar,
+        query=f"?pillar={pillar.code}" if pillar else "",
+        consensus_chart=consensus_chart(results.recommendations),
+        activity_chart=activity_chart(results.weeks),
+    )
+    return render(request, "results/results.html", context)
+
+
+def _report(request, slug):
+    consultation, pillars, form = _filtered(request, slug)
+    if form.is_bound and not form.is_valid():
+        return None, render(
+            request,
+            "results/results.html",
+            {"consultation": consultation, "form": form},
+            status=400,
+        )
+    pillar = form.selected() if form.is_bound else None
+    report = selectors.consultation_report(consultation=consultation, pillar=pillar)
+    return report, None
+
+
+def _download(content, *, content_type: str, report, extension: str) -> HttpResponse:
+    consultation = report.results.consultation
+    pillar = report.results.pillar
+    name = slugify(f"{consultation.slug} results {pillar.code if pillar else ''}")
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+def report_html(request, slug):
+    report, refusal = _report(request, slug)
+    if refusal:
+        return refusal
+    return _download(
+        exports.report_html(report, request=request),
+        content_type="text/html; charset=utf-8",
+        report=report,
+        extension="html",
+    )
+
+
+def report_pdf(request, slug):
+    report, refusal = _report(request, slug)
+    if refusal:
+        return refusal
+    return _download(
+        exports.report_pdf(report), content_type="application/pdf", report=report, extension="pdf"
+    )
+
+
+def report_csv(request, slug):
+    report, refusal = _report(request, slug)
+    if refusal:
+        return refusal
+    return _download(
+        exports.report_csv(report),
+        content_type="text/csv; charset=utf-8",
+        report=report,
+        extension="csv",
+    )

@@ -1,0 +1,232 @@
+"""Search across recommendations, amendments and comments: weighted full-text ranking with
+snippets on PostgreSQL (served by GIN expression indexes), the plain fallback elsewhere, and
+only published content in consultations the person may see."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from consultation.models import Amendment, Comment, ModerationState
+from recommendations.models import Consultation, Recommendation
+from results import search as search_module
+from results.search import excerpt, search
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="full-text ranking needs PostgreSQL (CI runs the suite on PostgreSQL too)",
+)
+
+WORD = "cryopreservation"
+
+
+@pytest.fixture
+def corpus(consultation_factory, pillar_factory, recommendation_factory, make_person):
+    """One recommendation per place the word can be, and some where it must not be found."""
+    consultation = consultation_factory(slug="demo", title="Plant to patient")
+    pillar = pillar_factory(consultation=consultation, code="P1", title="Supply chain")
+    author = make_person("author@example.org", display_name="Ann Author")
+
+    def make(reference, title="Plain title", body="Plain body.", rationale="", **kwargs):
+        return recommendation_factory(
+            pillar=kwargs.get("pillar", pillar),
+            reference=reference,
+            title=title,
+            body=body,
+            rationale=rationale,
+        )
+
+    made = {
+        "comment": make("R-COMMENT"),
+        "amendment": make("R-AMENDMENT"),
+        "rationale": make("R-RATIONALE", rationale=f"Because {WORD} capacity is scarce."),
+        "body": make("R-BODY", body=f"Fund {WORD} centres near every hospital."),
+        "title": make("R-TITLE", title=f"Scale up {WORD} of cells"),
+        "hidden": make("R-HIDDEN"),
+        "none": make("R-NONE", title="Unrelated", body="Nothing here."),
+    }
+    Comment.objects.create(
+        recommendation=made["comment"],
+        author=author,
+        body=f"We need {WORD} <script>alert(1)</script> too.",
+        body_html="x",
+    )
+    Amendment.objects.create(
+        recommendation=made["amendment"],
+        author=author,
+        base_version=made["amendment"].versions.get(),
+        title="Plain title, amended",
+        body=f"Plain body, with {WORD}.",
+        justification="Clearer.",
+    )
+    # Not published, or removed: never found.
+    Comment.objects.create(
+        recommendation=made["hidden"],
+        author=author,
+        body=f"Pending {WORD}",
+        body_html="x",
+        moderation_state=ModerationState.PENDING,
+    )
+    Comment.objects.create(
+        recommendation=made["hidden"],
+        author=author,
+        body=f"Removed {WORD}",
+        body_html="x",
+        deleted_at="2026-01-01T00:00:00Z",
+    )
+    Amendment.objects.create(
+        recommendation=made["hidden"],
+        author=author,
+        base_version=made["hidden"].versions.get(),
+        title="Hidden",
+        body=f"Hidden {WORD}.",
+        justification="x",
+        moderation_state=ModerationState.HIDDEN,
+    )
+    draft = consultation_factory(slug="draft", state=Consultation.State.DRAFT)
+    made["draft"] = recommendation_factory(
+        pillar=pillar_factory(consultation=draft, code="D1"),
+        reference="D-R1",
+        title=f"Draft {WORD}",
+    )
+    return made
+
+
+def references(page) -> list[str]:
+    return [hit.recommendation.reference for hit in page]
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_ranking_title_then_body_then_rationale_and_amendment_then_comment(
+    corpus, django_user_model
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    page = search(query=WORD, user=AnonymousUser())
+    found = references(page)
+    assert sorted(found) == sorted(
+        ["R-TITLE", "R-BODY", "R-RATIONALE", "R-AMENDMENT", "R-COMMENT"]
+    ), "the hidden, pending, removed and draft ones are not found"
+    assert found[:2] == ["R-TITLE", "R-BODY"]  # weight A, then B
+    assert set(found[2:4]) == {"R-RATIONALE", "R-AMENDMENT"}  # weight C
+    assert found[4] == "R-COMMENT"  # weight D
+    scores = [hit.score for hit in page]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[1] > scores[4] > 0
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_stemming_websearch_syntax_and_snippets(corpus):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    # English stemming: "cells" finds "cells", "centre" finds "centres".
+    assert references(search(query="centre", user=anonymous)) == ["R-BODY"]
+    # websearch syntax: a phrase, an exclusion; odd input does not fail.
+    assert references(search(query=f'"scale up" {WORD}', user=anonymous)) == ["R-TITLE"]
+    assert "R-TITLE" not in references(search(query=f"{WORD} -cells", user=anonymous))
+    assert references(search(query="& | ! :* ( <", user=anonymous)) == []
+
+    hits = {h.recommendation.reference: h for h in search(query=WORD, user=anonymous)}
+    assert str(hits["R-TITLE"].title) == f"Scale up <mark>{WORD}</mark> of cells"
+    assert f"<mark>{WORD}</mark>" in hits["R-BODY"].summary
+    (snippet,) = hits["R-COMMENT"].matched
+    assert snippet.kind == "comment"
+    # ts_headline drops what looks like markup; what is left is escaped.
+    assert "<script" not in snippet.text and "alert(1)" in snippet.text
+    assert f"<mark>{WORD}</mark>" in snippet.text
+    (snippet,) = hits["R-AMENDMENT"].matched
+    assert snippet.kind == "amendment" and snippet.url.endswith(
+        "/amendments/{}/".format(Amendment.objects.get(recommendation=corpus["amendment"]).pk)
+    )
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_staff_also_find_drafts(corpus, consultation_admin):
+    assert "D-R1" in references(search(query=WORD, user=consultation_admin))
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_each_table_is_searched_through_its_gin_expression_index(corpus):
+    from django.contrib.postgres.search import SearchQuery
+
+    query = SearchQuery(WORD, search_type="websearch", config=search_module.CONFIG)
+    vectors = search_module.search_vectors()
+    indexes = {
+        Recommendation: "results_recommendation_fts",
+        Amendment: "results_amendment_fts",
+        Comment: "results_comment_fts",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for model, index in indexes.items():
+            plan = model.objects.annotate(v=vectors[model]).filter(v=query).explain()
+            assert index in plan, plan
+
+
+# -- The fallback (any database) ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_fallback_orders_title_matches_first_and_escapes_snippets(corpus):
+    from django.contrib.auth.models import AnonymousUser
+
+    page = search_module._search_fallback(WORD.upper(), AnonymousUser(), 1)
+    found = references(page)
+    assert found[0] == "R-TITLE"
+    assert set(found[1:3]) == {"R-BODY", "R-RATIONALE"}
+    assert found[3:] == ["R-AMENDMENT", "R-COMMENT"]
+    hits = {h.recommendation.reference: h for h in page}
+    assert str(hits["R-TITLE"].title) == f"Scale up <mark>{WORD}</mark> of cells"
+    assert f"<mark>{WORD}</mark> capacity" in hits["R-RATIONALE"].summary
+    (snippet,) = hits["R-COMMENT"].matched
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in snippet.text
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the fallback is for SQLite")
+@pytest.mark.django_db
+def test_on_sqlite_the_search_page_uses_the_fallback(client, corpus):
+    response = client.get(reverse("results:search"), {"q": f"  {WORD}  "})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "5 recommendations match" in html
+    assert html.index("R-TITLE") < html.index("R-BODY") < html.index("R-COMMENT")
+    assert "D-R1" not in html and "Pending" not in html
+    assert f'value="{WORD}"' in html  # the header's box and the page's keep the query
+
+
+def test_excerpt_windows_and_escapes():
+    text = "a" * 200 + " <b>Cryo</b> & more " + "z" * 200
+    snippet = str(excerpt(text, "cryo", context=10))
+    assert snippet == "…aaaaaa &lt;b&gt;<mark>Cryo</mark>&lt;/b&gt; &amp; mor…"
+    assert str(excerpt("<i>no match</i>", "x")) == "&lt;i&gt;no match&lt;/i&gt;"
+
+
+@pytest.mark.django_db
+def test_search_page_empty_query_and_pages(client, corpus):
+    response = client.get(reverse("results:search"))
+    assert response.status_code == 200
+    assert "match" not in response.content.decode()
+    assert client.get(reverse("results:search"), {"q": WORD, "page": "zz"}).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 8])
+@pytest.mark.django_db
+def test_search_query_count_does_not_grow(
+    client, corpus, recommendation_factory, make_person, size, django_assert_num_queries
+):
+    author = make_person("more@example.org")
+    pillar = corpus["title"].pillar
+    for n in range(size):
+        r = recommendation_factory(pillar=pillar, reference=f"M{n}", title=f"{WORD} {n}")
+        Comment.objects.create(recommendation=r, author=author, body=WORD, body_html="x")
+    # Matches in recommendations, in amendments, in comments; then the page's recommendations,
+    # amendments and comments with their snippets.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("results:search"), {"q": WORD})
+    assert response.content.decode().count('class="card search-hit"') == 5 + size
