@@ -19,6 +19,11 @@ RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin app
 
+# gettext's msgfmt compiles the interface's translations (locale/) during the build.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gettext \
+ && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first (pinned by constraints.txt), so that a code change reuses this layer.
 COPY pyproject.toml constraints.txt ./
 RUN pip install -c constraints.txt .
@@ -35,7 +40,7 @@ RUN SECRET_KEY=build-time-only-dummy-key-for-collectstatic-never-used-at-runtime
     CELERY_BROKER_URL=redis://build.invalid:6379/0 \
     REDIS_URL=redis://build.invalid:6379/1 \
     EMAIL_URL=smtp://build.invalid:25 \
-    python manage.py collectstatic --noinput \
+    sh -c "python manage.py collectstatic --noinput && python manage.py compilemessages --ignore=var" \
  && mkdir -p /app/var \
  && chown app:app /app/var
 

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pytest-django lets this variable win over pyproject.toml.
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install system-deps migrate seed lint bench clean
+.PHONY: run test install gettext system-deps translations migrate seed lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,11 +16,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian packages: Chromium for the browser tests (Playwright drives it; nothing is downloaded).
-system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+# Debian packages: gettext compiles the translations (and extracts strings in the tests);
+# Chromium runs the browser tests (Playwright drives it; nothing is downloaded).
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
+
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || { $(APT_INSTALL) gettext; }
+
+system-deps: gettext
+	@command -v chromium >/dev/null 2>&1 || { $(APT_INSTALL) chromium; }
+
+# The .mo files are build products (not in git): compiled from locale/*/LC_MESSAGES/django.po.
+translations: install gettext
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var --ignore=build
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -30,7 +39,7 @@ seed: migrate
 	$(BIN)/python manage.py create_demo_users
 
 # Web (http://127.0.0.1:8000/), Celery worker and Celery beat together in this terminal.
-run: seed
+run: translations seed
 	$(BIN)/honcho start -f Procfile
 
 lint: install
@@ -38,7 +47,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: system-deps lint
+test: system-deps lint translations
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install

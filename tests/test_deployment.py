@@ -431,6 +431,8 @@ def test_the_dockerfile_collectstatic_step_works_with_its_build_time_values(tmp_
         name, _, value = command.pop(0).partition("=")
         assignments[name] = value
     assert "SECRET_KEY" in assignments
+    # The placeholders may serve several commands at once: `sh -c "a && b"`.
+    command = next(c for c in _simple_commands(command) if "collectstatic" in c)
     assert command == ["python", "manage.py", "collectstatic", "--noinput"]
 
     # The image's paths (/app/...) moved to this machine's.
@@ -451,13 +453,62 @@ def test_the_dockerfile_collectstatic_step_works_with_its_build_time_values(tmp_
     assert (tmp_path / "static" / "admin" / "css" / "base.css").is_file()
 
 
-def test_gunicorn_is_a_pinned_dependency():
+def test_gunicorn_and_whitenoise_are_pinned_dependencies():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pins = dict(d.split("==") for d in pyproject["project"]["dependencies"])
     constraints = dict(
         line.split("==") for line in (ROOT / "constraints.txt").read_text().split() if "==" in line
     )
     assert pins["gunicorn"] == constraints["gunicorn"]
+    assert pins["whitenoise"] == constraints["whitenoise"]
+
+
+# Under the production settings: the middleware order and storage, the hashed URL a template
+# gets, and that response to it, through the whole middleware stack (gunicorn serves nothing
+# itself). WhiteNoise answers before any middleware that would touch the database.
+_SERVE_STATIC = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.templatetags.static import static
+from django.test import Client
+url = static("css/site.css")
+response = Client().get(url, headers={"Host": "consult.example.org"}, secure=True)
+body = b"".join(response.streaming_content) if response.streaming else response.content
+print(json.dumps({
+    "middleware": settings.MIDDLEWARE,
+    "storage": settings.STORAGES["staticfiles"]["BACKEND"],
+    "url": url,
+    "status": response.status_code,
+    "cache_control": response.headers.get("Cache-Control", ""),
+    "body": body.decode(),
+}))
+"""
+
+
+def test_production_serves_collected_static_files_through_whitenoise(tmp_path):
+    env = _environ(
+        **PRODUCTION_ENV, VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(tmp_path / "static")
+    )
+    result = _manage("collectstatic", "--noinput", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    static_root = tmp_path / "static"
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["css/site.css"]
+    assert hashed != "css/site.css" and (static_root / hashed).is_file()
+    assert (static_root / f"{hashed}.gz").is_file()
+
+    result = _run([sys.executable, "-c", _SERVE_STATIC], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    served = json.loads(result.stdout.splitlines()[-1])
+    middleware = served["middleware"]
+    security = middleware.index("django.middleware.security.SecurityMiddleware")
+    assert middleware[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    assert served["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert served["url"] == f"/static/{hashed}"
+    assert served["status"] == 200
+    assert "immutable" in served["cache_control"]
+    assert served["body"] == (static_root / hashed).read_text()
 
 
 # --- the production settings -----------------------------------------------------------------

@@ -59,6 +59,14 @@ vars().update(
     env.email("EMAIL_URL", default=_required_url("EMAIL_URL", ("smtp", "smtp+tls", "smtp+ssl")))
 )
 
+# Static files: the image's `collectstatic` writes them with content-hashed names and gzip
+# copies, and WhiteNoise (base.py's middleware) serves them from STATIC_ROOT with far-future
+# cache headers.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)

@@ -11,6 +11,10 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The tests run no collectstatic: WhiteNoise finds /static/ through the finders, as in
+# development, rather than warning on every request that STATIC_ROOT is empty.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 # Each run gets its own test database so that concurrent runs never collide. SQLite gets a
 # file (not :memory:) so that a real Celery worker and the live server share it with the tests.
