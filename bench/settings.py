@@ -31,7 +31,11 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.setdefault("BENCH_DATABASE", str(BENCH_DIR / "bench.sqlite3")),
             # As the embedded default (config/settings/base.py) has it.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

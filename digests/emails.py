@@ -21,6 +21,10 @@ def _render(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def _language(user) -> str:
+    return user.language or settings.LANGUAGE_CODE
+
+
 def unsubscribe_url(user) -> str:
     return settings.SITE_URL + reverse("digests:unsubscribe", args=[unsubscribe_token(user)])
 
@@ -33,18 +37,20 @@ def render_digest(digest: Digest) -> tuple[str, str, str]:
     """The digest's subject, text and HTML, in the person's language (the admin's preview
     shows the same)."""
     user = digest.user
-    with translation.override(user.language):
+    with translation.override(_language(user)):
         return _render(
             "digest",
             {
                 "digest": digest,
                 "user": user,
                 "period": digest.period,
-                "language": user.language,
+                "language": _language(user),
                 "site_url": settings.SITE_URL,
                 "unsubscribe_url": unsubscribe_url(user),
                 "preferences_url": preferences_url(),
                 "notifications_url": settings.SITE_URL + reverse("digests:notifications"),
+                # What the batch's digests share is rendered once ({% shared %}).
+                "digest_fragments": digest.fragments,
             },
         )
 
@@ -72,13 +78,13 @@ def send_notification(*, notification: Notification, connection=None) -> None:
     """Send one notification at once (a reply, a decision, new wording)."""
     user = notification.user
     url = notification.url
-    with translation.override(user.language):
+    with translation.override(_language(user)):
         subject, text, html = _render(
             "notification",
             {
                 "notification": notification,
                 "user": user,
-                "language": user.language,
+                "language": _language(user),
                 "link": settings.SITE_URL + url if url.startswith("/") else url,
                 "site_url": settings.SITE_URL,
                 "preferences_url": preferences_url(),

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from consultation.models import Amendment, Comment, Follow, ModerationState, Notification, Position
@@ -24,6 +26,9 @@ PUBLISHED = ModerationState.PUBLISHED
 MOST_ACTIVE = 5  # discussions listed under “most active this period”
 MAX_REPLIES = 10  # replies listed per person (the rest are counted)
 MAX_DECISIONS = 10
+# Lazy: the digest is built for a batch, then rendered in each reader's language.
+UNNAMED = _("Unnamed participant")
+NO_GROUP = _("No group given")
 
 
 def claim_stale_after() -> timezone.timedelta:
@@ -95,6 +100,22 @@ class Change:
     old_status: str = ""
     new_status: str = ""
 
+    @cached_property  # one Change serves the whole batch
+    def key(self) -> tuple:
+        """What its line in a digest shows (templates render it once per batch: {% shared %})."""
+        r = self.recommendation
+        return (
+            r.pk,
+            r.reference,
+            r.title,
+            r.url,
+            r.pillar,
+            self.kind,
+            self.version,
+            str(self.old_status),
+            str(self.new_status),
+        )
+
 
 @dataclass
 class GroupPositions:
@@ -136,6 +157,23 @@ class FollowedActivity:
     def __bool__(self) -> bool:
         return bool(self.new_comments or self.new_positions or self.amendments)
 
+    @property
+    def key(self) -> tuple:
+        """What its lines in a digest show (templates render them once per batch: {% shared %})."""
+        r = self.recommendation
+        return (
+            r.pk,
+            r.reference,
+            r.title,
+            r.url,
+            self.new_comments,
+            self.new_positions,
+            tuple(
+                (str(g.group), tuple(g.totals.items()), tuple(g.new.items())) for g in self.groups
+            ),
+            tuple((e.pk, e.event, e.title, e.url) for e in self.amendments),
+        )
+
 
 @dataclass
 class Reply:
@@ -169,12 +207,22 @@ class Digest:
     more_replies: int = 0
     decisions: list[Decision] = field(default_factory=list)
     most_active: list[ActiveDiscussion] = field(default_factory=list)
+    # Parts rendered once for many digests ({% shared %}; digests_build gives them one dict).
+    fragments: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
         """Nothing for this person: no e-mail. (The most active discussions are the same for
         everyone: on their own they are no reason to write.)"""
         return not (self.changes or self.followed or self.replies or self.decisions)
+
+    @property
+    def most_active_key(self) -> tuple:
+        return tuple(
+            (m.recommendation.pk, m.recommendation.reference, m.recommendation.title)
+            + (m.recommendation.url, m.comments)
+            for m in self.most_active
+        )
 
     @property
     def item_count(self) -> int:
@@ -185,6 +233,19 @@ class Digest:
             + self.more_replies
             + len(self.decisions)
         )
+
+
+_FRAGMENTS: dict = {}
+FRAGMENTS_KEPT = 20_000
+
+
+def shared_fragments() -> dict:
+    """The parts of digests rendered once ({% shared %}, Digest.fragments), kept from one
+    batch to the next in this process: their keys say all they show, so that a part is only
+    rendered again when its news change. Forgotten when they number FRAGMENTS_KEPT."""
+    if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
+        _FRAGMENTS.clear()
+    return _FRAGMENTS
 
 
 def _absolute(path: str) -> str:
@@ -207,7 +268,7 @@ def _public_name(row: dict, prefix: str = "author__") -> str:
         from accounts.models import PSEUDONYM
 
         return PSEUDONYM
-    return row[f"{prefix}display_name"] or "Unnamed participant"
+    return row[f"{prefix}display_name"] or UNNAMED
 
 
 def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest]:
@@ -216,7 +277,10 @@ def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest
     5 new comments per followed recommendation, 6 replies to their comments, 7 positions by
     stakeholder group, 8 amendments proposed or decided, 9 decisions on their contributions,
     10 the most active discussions, 11 the recommendations all these name."""
-    digests = {person.pk: Digest(user=person, period=period) for person in people}
+    fragments = shared_fragments()
+    digests = {
+        person.pk: Digest(user=person, period=period, fragments=fragments) for person in people
+    }
     if not digests:
         return digests
     pks = list(digests)
@@ -233,7 +297,9 @@ def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest
         follows_of[user_id].add(recommendation_id)
     pillar_ids = set().union(*pillars_of.values())
     followed_ids = set().union(*follows_of.values())
-    followed = Follow.objects.filter(user_id__in=pks).values("recommendation_id")
+    # The ids themselves, not a subquery: nested in the positions' query, a subquery made
+    # PostgreSQL's planner loop over the follows for each position (seconds per batch).
+    followed = sorted(followed_ids)
     watched = Q(recommendation__pillar_id__in=pillar_ids) | Q(recommendation_id__in=followed)
     public = ~Q(recommendation__consultation__state=Consultation.State.DRAFT)
 
@@ -425,7 +491,7 @@ def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -
         a = activity_of(p["recommendation_id"])
         if a is None:
             continue
-        name = p["author__stakeholder_group__name"] or "No group given"
+        name = p["author__stakeholder_group__name"] or NO_GROUP
         key = (p["recommendation_id"], name)
         if key not in groups:
             groups[key] = GroupPositions(name)

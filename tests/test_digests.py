@@ -376,6 +376,58 @@ def test_two_runs_at_once_send_one_digest(scenario):
     assert DigestRecord.objects.count() == 3
 
 
+@pytest.mark.django_db
+def test_a_batch_claims_its_people_at_once_and_leaves_the_others_claims_alone(scenario, settings):
+    settings.DIGEST_CLAIM_STALE_MINUTES = 30
+    reader, olga, paul = scenario["reader"].pk, scenario["olga"].pk, scenario["paul"].pk
+    period = period_starting("daily", DAY)
+    with freeze_time(SEND), CaptureQueriesContext(connection) as queries:
+        assert set(services.digests_claim(user_ids=[reader, paul], period=period, token="a")) == {
+            reader,
+            paul,
+        }
+    assert len(queries) == 3  # the insert, the take-over of stale claims, the read-back
+    with freeze_time(SEND + timedelta(minutes=1)):
+        # Another run, at once or retried: only the one nobody had is its own.
+        ours = services.digests_claim(user_ids=[reader, paul, olga], period=period, token="b")
+        assert set(ours) == {olga} and ours[olga].attempts == 1
+    with freeze_time(SEND + timedelta(minutes=31)):
+        # Run "a" died before sending: its claims are stale, one later run takes them over.
+        ours = services.digests_claim(user_ids=[reader], period=period, token="c")
+        assert set(ours) == {reader} and ours[reader].attempts == 2
+        assert services.digests_claim(user_ids=[reader], period=period, token="d") == {}
+    assert dict(DigestRecord.objects.values_list("user_id", "claimed_by")) == {
+        reader: "c",
+        paul: "a",
+        olga: "b",
+    }
+
+
+@pytest.mark.django_db
+def test_what_digests_share_is_rendered_once_and_reads_as_if_rendered_alone(scenario, make_person):
+    """{% shared %}: the news of a followed recommendation, the new and changed ones and the
+    most active discussions are rendered once per language for all the batch's digests."""
+    french = make_person("fr@example.org", digest_frequency="daily", language="fr")
+    french.pillars_of_interest.add(scenario["r1"].pillar)
+    Follow.objects.create(user=french, recommendation=scenario["r3"])
+    people = selectors.batch_people(frequency="daily", user_ids=[scenario["reader"].pk, french.pk])
+    with freeze_time(SEND):
+        digests = selectors.digests_build(people=people, period=period_starting("daily", DAY))
+        shared = [emails.render_digest(d) for d in digests.values()]
+        fragments = next(iter(digests.values())).fragments
+        assert fragments and all(d.fragments is fragments for d in digests.values())
+        kept = len(fragments)
+        again = [emails.render_digest(d) for d in digests.values()]
+        assert len(fragments) == kept  # nothing rendered twice
+        for d in digests.values():
+            d.fragments = None  # no sharing: each part rendered for this digest alone
+        alone = [emails.render_digest(d) for d in digests.values()]
+    assert shared == again == alone
+    (_, text_en, _), (_, text_fr, html_fr) = alone
+    assert "On what you follow" in text_en and "Pay for outcomes" in text_fr
+    assert '<html lang="fr">' in html_fr
+
+
 # -- Failures --------------------------------------------------------------------------------
 
 
@@ -497,9 +549,11 @@ def _crowd(n, scenario, groups):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [10, 100])
+@pytest.mark.parametrize("mark_every", [1, 100])
 def test_a_batch_costs_the_same_queries_for_10_or_100_people(
-    scenario, groups, n, django_assert_num_queries
+    scenario, groups, n, mark_every, settings, django_assert_num_queries
 ):
+    settings.DIGEST_MARK_EVERY = mark_every
     ids = _crowd(n, scenario, groups)
     people = selectors.batch_people(frequency="daily", user_ids=ids)
     period = period_starting("daily", DAY)
@@ -512,16 +566,23 @@ def test_a_batch_costs_the_same_queries_for_10_or_100_people(
     assert all(not d.is_empty and len(d.replies) == 1 for d in digests.values())
     assert all(d.followed[0].new_positions == n + 2 for d in digests.values())
 
-    # The whole batch: 1 the people, 2 their settled records, 3-13 the content above,
-    # then per person sent: the claim (its insert in a savepoint: 3) and the mark (1) —
-    # the exactly-once writes, which no bulk query may replace.
+    # The whole batch: 1 the people, 2 their settled records, 3-13 the content above, then
+    # the exactly-once writes for the whole batch: the claims' insert (one statement, or one
+    # per 99 people on SQLite), the take-over of stale claims, the read-back of this run's
+    # claims, and the marks of the sent: one UPDATE per DIGEST_MARK_EVERY messages. By default
+    # (1) each message is marked as soon as the server accepts it: the one write per person
+    # that exactly-once costs; the reads stay the same whatever the number of people.
+    fields = [f for f in DigestRecord._meta.concrete_fields if not f.primary_key]
+    inserts = -(-n // connection.ops.bulk_batch_size(fields, ids))
+    marks = -(-n // mark_every)
     with freeze_time(SEND), CaptureQueriesContext(connection) as queries:
         report = services.digest_send_batch(frequency="daily", period_start=DAY, user_ids=ids)
     assert len(report.sent) == n
-    assert len(queries) == 13 + 4 * n
-    per_person = [q["sql"] for q in queries.captured_queries[13:]]
-    assert sum("INSERT INTO" in sql for sql in per_person) == n
-    assert sum(sql.startswith("UPDATE") for sql in per_person) == n
+    assert len(queries) == 13 + inserts + 2 + marks
+    writes = [q["sql"] for q in queries.captured_queries[13:]]
+    assert sum(sql.startswith("INSERT") for sql in writes) == inserts
+    assert sum(sql.startswith("UPDATE") for sql in writes) == 1 + marks
+    assert set(DigestRecord.objects.values_list("status", flat=True)) == {"sent"}
     assert len(mail.outbox) == n
 
 
