@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .emails import send_invitation
 from .models import Consent, Invitation, StakeholderGroup, User
@@ -55,7 +57,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
-            "Profile",
+            _("Profile"),
             {
                 "fields": [
                     "display_name",
@@ -70,7 +72,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         (
-            "Affiliation and standing",
+            _("Affiliation and standing"),
             {
                 "fields": [
                     "affiliation_verified_at",
@@ -81,10 +83,10 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         (
-            "Permissions",
+            _("Permissions"),
             {"fields": ["is_active", *PRIVILEGE_FIELDS]},
         ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (
@@ -93,7 +95,7 @@ class UserAdmin(DjangoUserAdmin):
         )
     ]
 
-    @admin.display(boolean=True, description="Verified", ordering="affiliation_verified_at")
+    @admin.display(boolean=True, description=_("Verified"), ordering="affiliation_verified_at")
     def affiliation_verified(self, obj):
         return obj.is_affiliation_verified
 
@@ -108,7 +110,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(
         permissions=["verify_affiliation"],
-        description="Verify the affiliation of the selected people",
+        description=_("Verify the affiliation of the selected people"),
     )
     def verify_affiliation(self, request, queryset):
         count = 0
@@ -117,20 +119,29 @@ class UserAdmin(DjangoUserAdmin):
             count += 1
         self.message_user(
             request,
-            f"Verified the affiliation of {count} {'person' if count == 1 else 'people'}.",
+            ngettext(
+                "Verified the affiliation of %(count)d person.",
+                "Verified the affiliation of %(count)d people.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )
 
     @admin.action(
         permissions=["verify_affiliation"],
-        description="Withdraw the verification of the selected people's affiliation",
+        description=_("Withdraw the verification of the selected people's affiliation"),
     )
     def withdraw_affiliation(self, request, queryset):
         count = 0
         for user in queryset.filter(affiliation_verified_at__isnull=False):
             affiliation_verify(user=user, acting_user=request.user, verified=False)
             count += 1
-        self.message_user(request, f"Withdrew {count} verification(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Withdrew %(count)d verification(s).") % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(StakeholderGroup)
@@ -205,7 +216,7 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     actions = ["resend"]
 
-    @admin.display(description="Sign-up link")
+    @admin.display(description=_("Sign-up link"))
     def sign_up_link(self, obj):
         from .emails import invitation_link
 
@@ -232,20 +243,24 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_resend_permission(self, request):
         return self._may_invite(request)
 
-    @admin.action(permissions=["resend"], description="Send the selected invitations again")
+    @admin.action(permissions=["resend"], description=_("Send the selected invitations again"))
     def resend(self, request, queryset):
         pending = list(
             queryset.filter(accepted_at__isnull=True).select_related("consultation", "invited_by")
         )
         for invitation in pending:
             send_invitation(invitation)
-        self.message_user(request, f"Sent {len(pending)} invitation(s) again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Sent %(count)d invitation(s) again.") % {"count": len(pending)},
+            messages.SUCCESS,
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
             "subtitle": format_html(
-                'To invite people, use <a href="{}">the invitations pages</a>.',
+                gettext('To invite people, use <a href="{}">the invitations pages</a>.'),
                 reverse("accounts:invitations"),
             ),
         }

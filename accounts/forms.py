@@ -1,34 +1,45 @@
 from django import forms
-from django.utils.safestring import mark_safe
+from django.utils.functional import lazy
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Pillar
 
 from .models import StakeholderGroup, User
 
+# A translated text holding HTML of our own (a link), safe once translated.
+mark_safe_lazy = lazy(mark_safe, SafeString)
+
 
 class SignupForm(forms.Form):
     """What allauth's sign-up form adds to e-mail and password: who the person is, consent."""
 
-    display_name = forms.CharField(label="Your name", max_length=150)
-    organisation = forms.CharField(max_length=200, required=False)
-    job_title = forms.CharField(label="Position", max_length=200, required=False)
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    job_title = forms.CharField(
+        label=pgettext_lazy("job title", "Position"), max_length=200, required=False
+    )
     stakeholder_group = forms.ModelChoiceField(
         queryset=StakeholderGroup.objects.all(),
-        empty_label="Choose your stakeholder group",
-        help_text="The kind of stakeholder you speak as.",
+        label=_("Stakeholder group"),
+        empty_label=_("Choose your stakeholder group"),
+        help_text=_("The kind of stakeholder you speak as."),
     )
     speaks_for_organisation = forms.BooleanField(
-        label="I speak on behalf of my organisation", required=False
+        label=_("I speak on behalf of my organisation"), required=False
     )
     accept_terms = forms.BooleanField(
-        label=mark_safe(
-            'I accept the <a href="/terms/" target="_blank">terms of participation</a>'
+        label=mark_safe_lazy(
+            _('I accept the <a href="/terms/" target="_blank">terms of participation</a>')
         ),
-        error_messages={"required": "You must accept the terms of participation to sign up."},
+        error_messages={"required": _("You must accept the terms of participation to sign up.")},
     )
     accept_privacy = forms.BooleanField(
-        label=mark_safe('I have read the <a href="/privacy/" target="_blank">privacy notice</a>'),
-        error_messages={"required": "You must acknowledge the privacy notice to sign up."},
+        label=mark_safe_lazy(
+            _('I have read the <a href="/privacy/" target="_blank">privacy notice</a>')
+        ),
+        error_messages={"required": _("You must acknowledge the privacy notice to sign up.")},
     )
     # The token of the invitation the person followed (?invitation=<token>), if any.
     invitation = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -67,8 +78,10 @@ class SignupForm(forms.Form):
         if invitation is None:
             messages.warning(
                 request,
-                "This invitation link has already been used or is no longer valid. You can "
-                "still sign up; if you already have an account, sign in.",
+                gettext(
+                    "This invitation link has already been used or is no longer valid. You "
+                    "can still sign up; if you already have an account, sign in."
+                ),
             )
             return
         self.initial.update(
@@ -102,9 +115,9 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     interests = forms.CharField(
-        label="Declaration of interests",
+        label=_("Declaration of interests"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=(
+        help_text=_(
             "Employment, funding, shares, consultancy or other interests in the subject of "
             "the consultation. Write “none” if you have none. Shown with your contributions."
         ),
@@ -121,10 +134,14 @@ class ProfileForm(forms.ModelForm):
             "transparency_register_id",
             "interests",
         ]
-        labels = {"display_name": "Your name"}
+        labels = {
+            "display_name": _("Your name"),
+            "organisation": _("Organisation"),
+            "stakeholder_group": _("Stakeholder group"),
+        }
         help_texts = {
-            "transparency_register_id": "Optional, e.g. 123456789012-34.",
-            "speaks_for_organisation": (
+            "transparency_register_id": _("Optional, e.g. 123456789012-34."),
+            "speaks_for_organisation": _(
                 "Positions on behalf of an organisation count as such once an administrator "
                 "has verified your affiliation."
             ),
@@ -141,7 +158,8 @@ class PreferencesForm(forms.ModelForm):
         queryset=Pillar.objects.select_related("consultation").order_by("consultation", "position"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="The digest tells you of new and changed recommendations in these pillars.",
+        label=_("Pillars of interest"),
+        help_text=_("The digest tells you of new and changed recommendations in these pillars."),
     )
 
     class Meta:
@@ -155,23 +173,28 @@ class PreferencesForm(forms.ModelForm):
             "notify_wording_changes",
             "pillars_of_interest",
         ]
-        labels = {"language": "Interface and e-mail language", "digest_frequency": "E-mail digest"}
+        labels = {
+            "language": _("Interface and e-mail language"),
+            "digest_frequency": _("E-mail digest"),
+        }
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="E-mail address")
-    name = forms.CharField(max_length=150, required=False)
-    organisation = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail address"))
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     stakeholder_group = forms.ModelChoiceField(
         queryset=StakeholderGroup.objects.all(),
         required=False,
-        empty_label="Let the person choose",
+        label=_("Stakeholder group"),
+        empty_label=_("Let the person choose"),
     )
     consultation = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="None in particular",
-        help_text="Named in the invitation.",
+        label=_("Consultation"),
+        empty_label=_("None in particular"),
+        help_text=_("Named in the invitation."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -185,8 +208,8 @@ class InvitationImportForm(forms.Form):
     MAX_BYTES = 1_000_000
 
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
+        label=_("CSV file"),
+        help_text=_(
             "UTF-8, one person a line, the first line naming the columns: "
             "email, name, organisation, stakeholder_group (its short name or its full name)."
         ),
@@ -194,8 +217,9 @@ class InvitationImportForm(forms.Form):
     consultation = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="None in particular",
-        help_text="Named in every invitation of the file.",
+        label=_("Consultation"),
+        empty_label=_("None in particular"),
+        help_text=_("Named in every invitation of the file."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -208,22 +232,23 @@ class InvitationImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(
-                f"The file has {upload.size:,} bytes; the limit is {self.MAX_BYTES:,}."
+                gettext("The file has %(size)s bytes; the limit is %(limit)s.")
+                % {"size": f"{upload.size:,}", "limit": f"{self.MAX_BYTES:,}"}
             )
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError(
-                "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”."
+                gettext("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.")
             ) from None
 
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="To confirm that it is you.",
+        help_text=_("To confirm that it is you."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -233,5 +258,5 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+            raise forms.ValidationError(gettext("That is not your password. Nothing was deleted."))
         return password

@@ -2,6 +2,8 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .rules import has_role
 
@@ -32,8 +34,29 @@ class RequireMFAForRolesMiddleware:
         ):
             messages.warning(
                 request,
-                "Moderators and administrators must set up two-factor authentication "
-                "before they act. Scan the code below with an authenticator app.",
+                _(
+                    "Moderators and administrators must set up two-factor authentication "
+                    "before they act. Scan the code below with an authenticator app."
+                ),
             )
             return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person sees the interface in the language of their preferences.
+
+    LocaleMiddleware has already picked a language from the cookie or the browser; for a
+    signed-in person their stored preference wins, so the interface follows them from one
+    device to the next. The language switcher updates that preference.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.language and user.language != request.LANGUAGE_CODE:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

@@ -4,8 +4,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-PSEUDONYM = "Former participant"
+# Stored nowhere: translated where it is shown (User.public_name).
+PSEUDONYM = gettext_noop("Former participant")
 
 
 class UserManager(BaseUserManager):
@@ -46,8 +49,10 @@ class StakeholderGroup(models.Model):
 
 transparency_register_validator = RegexValidator(
     r"^\d{9,12}-\d{2}$",
-    "An EU Transparency Register number has 9 to 12 digits, a hyphen and 2 digits, "
-    "e.g. 123456789012-34.",
+    _(
+        "An EU Transparency Register number has 9 to 12 digits, a hyphen and 2 digits, "
+        "e.g. 123456789012-34."
+    ),
 )
 
 
@@ -61,35 +66,35 @@ class User(AbstractUser):
         DE = "de", "Deutsch"
 
     class DigestFrequency(models.TextChoices):
-        OFF = "off", "Off"
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        OFF = "off", _("Off")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
 
     # The stakeholder profile: public wherever the person's contributions appear.
     display_name = models.CharField(max_length=150, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
-    job_title = models.CharField("position", max_length=200, blank=True)
+    job_title = models.CharField(pgettext_lazy("job title", "position"), max_length=200, blank=True)
     stakeholder_group = models.ForeignKey(
         StakeholderGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     speaks_for_organisation = models.BooleanField(
-        "speaks on behalf of the organisation", default=False
+        _("speaks on behalf of the organisation"), default=False
     )
     transparency_register_id = models.CharField(
-        "EU Transparency Register number",
+        _("EU Transparency Register number"),
         max_length=20,
         blank=True,
         validators=[transparency_register_validator],
     )
     interests = models.TextField(
-        "declaration of interests",
+        _("declaration of interests"),
         blank=True,
-        help_text=(
+        help_text=_(
             "Funding, employment, shares or other interests in the subject; “none” is an answer."
         ),
     )
@@ -99,10 +104,10 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     suspended_until = models.DateTimeField(
-        null=True, blank=True, help_text="A suspended person reads but cannot contribute."
+        null=True, blank=True, help_text=_("A suspended person reads but cannot contribute.")
     )
     deleted_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set when the person deleted their account."
+        null=True, blank=True, help_text=_("Set when the person deleted their account.")
     )
 
     # Preferences.
@@ -110,11 +115,11 @@ class User(AbstractUser):
     digest_frequency = models.CharField(
         max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
     )
-    notify_replies = models.BooleanField("replies to my comments", default=True)
-    notify_decisions = models.BooleanField("decisions on my contributions", default=True)
-    notify_appeals = models.BooleanField("outcomes of my appeals", default=True)
+    notify_replies = models.BooleanField(_("replies to my comments"), default=True)
+    notify_decisions = models.BooleanField(_("decisions on my contributions"), default=True)
+    notify_appeals = models.BooleanField(_("outcomes of my appeals"), default=True)
     notify_wording_changes = models.BooleanField(
-        "new wording of recommendations I took a position on", default=True
+        _("new wording of recommendations I took a position on"), default=True
     )
     pillars_of_interest = models.ManyToManyField(
         "recommendations.Pillar", blank=True, related_name="interested_users"
@@ -144,8 +149,8 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         if self.deleted_at:
-            return PSEUDONYM
-        return self.display_name or "Unnamed participant"
+            return gettext(PSEUDONYM)
+        return self.display_name or gettext("Unnamed participant")
 
     @property
     def is_affiliation_verified(self) -> bool:
@@ -164,8 +169,8 @@ class Consent(models.Model):
     """A person's acceptance of a version of a legal text, recorded at sign-up and after."""
 
     class Document(models.TextChoices):
-        TERMS = "terms", "Terms of participation"
-        PRIVACY = "privacy", "Privacy notice"
+        TERMS = "terms", _("Terms of participation")
+        PRIVACY = "privacy", _("Privacy notice")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
@@ -193,7 +198,7 @@ class Invitation(models.Model):
     through it. A pending invitation is one not accepted yet.
     """
 
-    email = models.EmailField("e-mail address")
+    email = models.EmailField(_("e-mail address"))
     name = models.CharField(max_length=150, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
     stakeholder_group = models.ForeignKey(
@@ -209,7 +214,7 @@ class Invitation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="invitations",
-        help_text="The consultation the person is invited to, if one.",
+        help_text=_("The consultation the person is invited to, if one."),
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -6,7 +6,8 @@ person; moderators and consultation admins are members of their group (superuser
 
 import rules
 from allauth.account.models import EmailAddress
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 MODERATORS = "Moderators"
 CONSULTATION_ADMINS = "Consultation admins"
@@ -32,22 +33,21 @@ has_role = is_moderator | is_consultation_admin
 def contribution_refusal(user) -> str | None:
     """Why this person may not contribute now, in words for them; None when they may."""
     if not user.is_authenticated:
-        return "Sign in to take part. Reading is open to everyone."
+        return _("Sign in to take part. Reading is open to everyone.")
     if user.deleted_at or not user.is_active:
-        return "This account is closed."
+        return _("This account is closed.")
     if user.is_suspended:
-        until = (
-            ""  # a suspension "for good" (by moderation) ends on the last day the field holds
-            if user.suspended_until.year >= 9999
-            else f" until {timezone.localtime(user.suspended_until):%d %B %Y}"
-        )
-        return (
-            f"Your account is suspended{until}: you can read the consultation but not contribute."
-        )
+        # A suspension "for good" (by moderation) ends on the last day the field holds.
+        if user.suspended_until.year >= 9999:
+            return _("Your account is suspended: you can read the consultation but not contribute.")
+        return _(
+            "Your account is suspended until %(date)s: you can read the consultation but not "
+            "contribute."
+        ) % {"date": formats.date_format(timezone.localtime(user.suspended_until), "d F Y")}
     if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
-        return "Verify your e-mail address first: follow the link in the message we sent you."
+        return _("Verify your e-mail address first: follow the link in the message we sent you.")
     if not user.has_declared_interests:
-        return (
+        return _(
             "Declare your interests in your profile before your first contribution "
             "(“none” is an answer)."
         )

@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import legal
 from .models import Consent, Invitation, StakeholderGroup, User
@@ -127,7 +129,7 @@ INVITATION_IMPORT_MAX_ROWS = 1_000
 
 def _require_inviter(acting_user: User) -> None:
     if not acting_user.is_active or not acting_user.has_perm("accounts.invite"):
-        raise PermissionDenied("Only consultation admins may invite people.")
+        raise PermissionDenied(_("Only consultation admins may invite people."))
 
 
 def _invitation_refusal(email: str) -> str | None:
@@ -136,10 +138,13 @@ def _invitation_refusal(email: str) -> str | None:
         User.objects.filter(email__iexact=email).exists()
         or EmailAddress.objects.filter(email__iexact=email).exists()
     ):
-        return f"{email} already has an account."
+        return _("%(email)s already has an account.") % {"email": email}
     pending = Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).first()
     if pending:
-        return f"{email} already has a pending invitation (of {pending.created_at:%d %B %Y})."
+        return _("%(email)s already has a pending invitation (of %(date)s).") % {
+            "email": email,
+            "date": formats.date_format(pending.created_at, "d F Y"),
+        }
     return None
 
 
@@ -159,11 +164,13 @@ def invitation_create(
     _require_inviter(acting_user)
     email = (email or "").strip().lower()
     if not email:
-        raise ValidationError({"email": "The e-mail address is missing."})
+        raise ValidationError({"email": _("The e-mail address is missing.")})
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": f"“{email}” is not a valid e-mail address."}) from None
+        raise ValidationError(
+            {"email": _("“%(email)s” is not a valid e-mail address.") % {"email": email}}
+        ) from None
     refusal = _invitation_refusal(email)
     if refusal:
         raise ValidationError({"email": refusal})
@@ -182,7 +189,9 @@ def invitation_create(
             invitation.save()
     except IntegrityError:
         # Another admin invited the same address a moment ago.
-        raise ValidationError({"email": f"{email} already has a pending invitation."}) from None
+        raise ValidationError(
+            {"email": _("%(email)s already has a pending invitation.") % {"email": email}}
+        ) from None
     transaction.on_commit(lambda: send_invitation(invitation))
     return invitation
 
@@ -195,10 +204,14 @@ class InvitationImport:
     errors: list[str] = field(default_factory=list)
 
     def __str__(self):
-        sent = f"{len(self.created)} invitation{'s' if len(self.created) != 1 else ''} sent"
-        if not self.errors:
+        created, errors = len(self.created), len(self.errors)
+        sent = ngettext("%(count)d invitation sent", "%(count)d invitations sent", created) % {
+            "count": created
+        }
+        if not errors:
             return sent
-        return f"{sent}, {len(self.errors)} problem{'s' if len(self.errors) != 1 else ''}"
+        problems = ngettext("%(count)d problem", "%(count)d problems", errors) % {"count": errors}
+        return f"{sent}, {problems}"
 
 
 def _group_lookup() -> dict[str, StakeholderGroup]:
@@ -211,6 +224,11 @@ def _group_lookup() -> dict[str, StakeholderGroup]:
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _line_error(line: int, problem: str) -> str:
+    """A problem of the import, as the report lists it: "line N: <problem>"."""
+    return _("line %(line)d: %(problem)s") % {"line": line, "problem": problem}
 
 
 @transaction.atomic
@@ -229,12 +247,19 @@ def invitations_import_csv(
         while header is not None and not any(cell.strip() for cell in header):
             header = next(reader, None)
     except csv.Error as exc:
-        report.errors.append(f"line {reader.line_num}: the file is not valid CSV ({exc}).")
+        report.errors.append(
+            _line_error(
+                reader.line_num, _("the file is not valid CSV (%(error)s).") % {"error": exc}
+            )
+        )
         return report
     if header is None:
         report.errors.append(
-            f"line 1: the file is empty; its first line names the columns: "
-            f"{', '.join(INVITATION_COLUMNS)}."
+            _line_error(
+                1,
+                _("the file is empty; its first line names the columns: %(columns)s.")
+                % {"columns": ", ".join(INVITATION_COLUMNS)},
+            )
         )
         return report
     header_line = reader.line_num
@@ -246,15 +271,23 @@ def invitations_import_csv(
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     problems = []
     if unknown:
-        problems.append("unknown column(s) " + ", ".join(f"“{c}”" for c in unknown))
+        problems.append(
+            _("unknown column(s) %(columns)s") % {"columns": ", ".join(f"“{c}”" for c in unknown)}
+        )
     if duplicated:
-        problems.append("repeated column(s) " + ", ".join(duplicated))
+        problems.append(_("repeated column(s) %(columns)s") % {"columns": ", ".join(duplicated)})
     if "email" not in columns:
-        problems.append("no “email” column")
+        problems.append(_("no “email” column"))
     if problems:
         report.errors.append(
-            f"line {header_line}: {'; '.join(problems)}. The columns are "
-            f"{', '.join(INVITATION_COLUMNS)} (the first line names them); nothing was imported."
+            _line_error(
+                header_line,
+                _(
+                    "%(problems)s. The columns are %(columns)s (the first line names them); "
+                    "nothing was imported."
+                )
+                % {"problems": "; ".join(problems), "columns": ", ".join(INVITATION_COLUMNS)},
+            )
         )
         return report
 
@@ -267,8 +300,14 @@ def invitations_import_csv(
             values = next(reader, None)
         except csv.Error as exc:
             report.errors.append(
-                f"line {line}: the file is not valid CSV from here on ({exc}); "
-                "the lines after it were not read."
+                _line_error(
+                    line,
+                    _(
+                        "the file is not valid CSV from here on (%(error)s); "
+                        "the lines after it were not read."
+                    )
+                    % {"error": exc},
+                )
             )
             break
         if values is None:
@@ -278,14 +317,26 @@ def invitations_import_csv(
         rows += 1
         if rows > INVITATION_IMPORT_MAX_ROWS:
             report.errors.append(
-                f"line {line}: a file holds at most {INVITATION_IMPORT_MAX_ROWS:,} invitations; "
-                "this line and the ones after it were not imported."
+                _line_error(
+                    line,
+                    _(
+                        "a file holds at most %(max)s invitations; "
+                        "this line and the ones after it were not imported."
+                    )
+                    % {"max": f"{INVITATION_IMPORT_MAX_ROWS:,}"},
+                )
             )
             break
         if len(values) != len(columns):
             report.errors.append(
-                f"line {line}: {len(values)} values where the header names {len(columns)} "
-                "columns (a comma in a value needs quotes)."
+                _line_error(
+                    line,
+                    _(
+                        "%(values)d values where the header names %(columns)d columns "
+                        "(a comma in a value needs quotes)."
+                    )
+                    % {"values": len(values), "columns": len(columns)},
+                )
             )
             continue
         row = {column: value.strip() for column, value in zip(columns, values, strict=True)}
@@ -296,13 +347,24 @@ def invitations_import_csv(
             group = groups.get(" ".join(group_name.lower().split()))
             if group is None:
                 report.errors.append(
-                    f"line {line}: unknown stakeholder group “{group_name}”; use one of "
-                    + ", ".join(sorted({g.slug for g in groups.values()}))
-                    + "."
+                    _line_error(
+                        line,
+                        _("unknown stakeholder group “%(name)s”; use one of %(groups)s.")
+                        % {
+                            "name": group_name,
+                            "groups": ", ".join(sorted({g.slug for g in groups.values()})),
+                        },
+                    )
                 )
                 continue
         if email and email in seen:
-            report.errors.append(f"line {line}: {email} is already on line {seen[email]}.")
+            report.errors.append(
+                _line_error(
+                    line,
+                    _("%(email)s is already on line %(line)d.")
+                    % {"email": email, "line": seen[email]},
+                )
+            )
             continue
         try:
             invitation = invitation_create(
@@ -314,7 +376,7 @@ def invitations_import_csv(
                 consultation=consultation,
             )
         except ValidationError as exc:
-            report.errors.append(f"line {line}: {_error_text(exc)}")
+            report.errors.append(_line_error(line, _error_text(exc)))
             continue
         seen[email] = line
         report.created.append(invitation)

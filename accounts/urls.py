@@ -8,6 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/profile/", views.profile_edit, name="profile"),
     path("accounts/preferences/", views.preferences_edit, name="preferences"),
+    path("language/", views.language_set, name="language"),
     path("accounts/data-export/", views.data_export, name="data_export"),
     path("accounts/delete/", views.delete_account, name="delete"),
     path("people/<int:pk>/", views.person_detail, name="person"),

@@ -10,7 +10,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from . import selectors
 from .forms import (
@@ -39,7 +41,7 @@ def profile_edit(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("accounts:profile")
     return render(request, "accounts/profile_edit.html", {"form": form})
 
@@ -49,9 +51,20 @@ def preferences_edit(request):
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         preferences_update(user=request.user, data=form.cleaned_data)
-        messages.success(request, "Your preferences are saved.")
+        messages.success(request, _("Your preferences are saved."))
         return redirect("accounts:preferences")
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+@require_POST
+def language_set(request):
+    """The language switcher: Django's set_language (cookie, safe redirect back), and for a
+    signed-in person their stored preference, which UserLanguageMiddleware follows."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        preferences_update(user=request.user, data={"language": language})
+    return response
 
 
 def person_detail(request, pk):
@@ -90,8 +103,10 @@ def delete_account(request):
         logout(request)
         messages.success(
             request,
-            "Your account is deleted. Your published contributions remain, "
-            "signed “Former participant”.",
+            _(
+                "Your account is deleted. Your published contributions remain, "
+                "signed “Former participant”."
+            ),
         )
         return redirect("/")
     context = {"form": form, "keep_positions": settings.DELETED_ACCOUNTS_KEEP_POSITIONS}
@@ -103,7 +118,7 @@ def delete_account(request):
 
 def _require_inviter(request) -> None:
     if not request.user.has_perm("accounts.invite"):
-        raise PermissionDenied("Only consultation admins may invite people.")
+        raise PermissionDenied(_("Only consultation admins may invite people."))
 
 
 @login_required
@@ -124,7 +139,10 @@ def invitation_new(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"The invitation to {invitation.email} is on its way.")
+            messages.success(
+                request,
+                _("The invitation to %(email)s is on its way.") % {"email": invitation.email},
+            )
             return redirect("accounts:invitations")
     return render(request, "accounts/invitation_form.html", {"form": form})
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsultationConfig(AppConfig):
@@ -6,4 +7,4 @@ class ConsultationConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "consultation"
-    verbose_name = "Dialogue"
+    verbose_name = _("Dialogue")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Recommendation, RecommendationVersion
 
@@ -10,10 +11,10 @@ from recommendations.models import Recommendation, RecommendationVersion
 class ModerationState(models.TextChoices):
     """Where a contribution stands with the moderators (moderation/ decides the changes)."""
 
-    PENDING = "pending", "Awaiting moderation"
-    PUBLISHED = "published", "Published"
-    HIDDEN = "hidden", "Hidden"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Awaiting moderation")
+    PUBLISHED = "published", _("Published")
+    HIDDEN = "hidden", _("Hidden")
+    REJECTED = "rejected", _("Rejected")
 
 
 class ModeratedQuerySet(models.QuerySet):
@@ -68,11 +69,11 @@ class Amendment(models.Model):
     """Proposed new wording for a recommendation, written on one version of it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        OUTDATED = "outdated", "Outdated"
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        OUTDATED = "outdated", _("Outdated")
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="amendments"
@@ -84,10 +85,10 @@ class Amendment(models.Model):
         RecommendationVersion,
         on_delete=models.PROTECT,
         related_name="amendments",
-        help_text="The wording this amendment was written on; its diff is against it.",
+        help_text=_("The wording this amendment was written on; its diff is against it."),
     )
-    title = models.CharField("proposed title", max_length=300)
-    body = models.TextField("proposed text", max_length=10_000)
+    title = models.CharField(_("proposed title"), max_length=300)
+    body = models.TextField(_("proposed text"), max_length=10_000)
     justification = models.TextField(max_length=5_000)
     evidence_links = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
@@ -143,9 +144,9 @@ class Position(models.Model):
     """A stakeholder's one position on a recommendation, on the wording they saw."""
 
     class Stance(models.TextChoices):
-        ENDORSE = "endorse", "Endorse"
-        RESERVATIONS = "reservations", "Endorse with reservations"
-        OPPOSE = "oppose", "Oppose"
+        ENDORSE = "endorse", _("Endorse")
+        RESERVATIONS = "reservations", _("Endorse with reservations")
+        OPPOSE = "oppose", _("Oppose")
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="positions"
@@ -159,7 +160,7 @@ class Position(models.Model):
         RecommendationVersion,
         on_delete=models.PROTECT,
         related_name="positions",
-        help_text="The wording the position was taken on.",
+        help_text=_("The wording the position was taken on."),
     )
     on_behalf_of_organisation = models.BooleanField(default=False)
     # The organisation as it was when the position was taken on its behalf.
@@ -210,7 +211,9 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
     )
     body = models.TextField(max_length=10_000)
-    body_html = models.TextField(help_text="The body rendered and sanitised, kept to serve fast.")
+    body_html = models.TextField(
+        help_text=_("The body rendered and sanitised, kept to serve fast.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -254,10 +257,10 @@ class Notification(models.Model):
     """An on-site notification; the e-mail, if the person wants one, is sent separately."""
 
     class Kind(models.TextChoices):
-        REPLY = "reply", "Reply to my comment"
-        DECISION = "decision", "Decision on my contribution"
-        APPEAL = "appeal", "Outcome of my appeal"
-        WORDING_CHANGE = "wording_change", "New wording of a recommendation I took a position on"
+        REPLY = "reply", _("Reply to my comment")
+        DECISION = "decision", _("Decision on my contribution")
+        APPEAL = "appeal", _("Outcome of my appeal")
+        WORDING_CHANGE = "wording_change", _("New wording of a recommendation I took a position on")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -2,6 +2,7 @@
 views and the API ask the same permissions to show or hide the actions."""
 
 import rules
+from django.utils.translation import gettext as _
 
 from accounts.rules import contribution_refusal, is_moderator
 
@@ -10,7 +11,7 @@ def dialogue_refusal(user, recommendation) -> str | None:
     """Why this person may not contribute to this recommendation now; None when they may."""
     consultation = recommendation.consultation
     if not consultation.is_open:
-        return "This consultation is closed to contributions: its pages are read-only."
+        return _("This consultation is closed to contributions: its pages are read-only.")
     return contribution_refusal(user)
 
 

@@ -3,11 +3,14 @@ the same things with the same words."""
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from digests import notifications  # the on-site row, and the e-mail queued on commit
@@ -47,10 +50,16 @@ def _require(user: User, recommendation: Recommendation) -> None:
 def _check_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ValidationError({field: "This field is required."})
+        raise ValidationError({field: _("This field is required.")})
     if len(value) > max_length:
         raise ValidationError(
-            {field: f"Keep it under {max_length:,} characters (it has {len(value):,})."}
+            {
+                field: _("Keep it under %(max)s characters (it has %(count)s).")
+                % {
+                    "max": number_format(max_length, force_grouping=True),
+                    "count": number_format(len(value), force_grouping=True),
+                }
+            }
         )
     return value
 
@@ -63,7 +72,7 @@ def version_current(recommendation: Recommendation) -> RecommendationVersion:
 
 
 def follow_create(*, user: User, recommendation: Recommendation) -> Follow:
-    follow, _ = Follow.objects.get_or_create(user=user, recommendation=recommendation)
+    follow, _created = Follow.objects.get_or_create(user=user, recommendation=recommendation)
     return follow
 
 
@@ -89,13 +98,13 @@ def comment_create(
         if parent.recommendation_id != recommendation.pk or parent.amendment_id != (
             amendment.pk if amendment else None
         ):
-            raise ValidationError({"parent": "That comment belongs to another discussion."})
+            raise ValidationError({"parent": _("That comment belongs to another discussion.")})
         if parent.deleted_at:
-            raise ValidationError({"parent": "That comment was removed: it takes no replies."})
+            raise ValidationError({"parent": _("That comment was removed: it takes no replies.")})
         if parent.depth >= MAX_DEPTH:
             parent = parent.parent  # reply beside it, at the deepest level
     if amendment is not None and amendment.recommendation_id != recommendation.pk:
-        raise ValidationError({"amendment": "That amendment belongs to another recommendation."})
+        raise ValidationError({"amendment": _("That amendment belongs to another recommendation.")})
     comment = Comment.objects.create(
         recommendation=recommendation,
         amendment=amendment,
@@ -116,7 +125,7 @@ def comment_create(
 def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     if not acting_user.has_perm("consultation.change_comment", comment):
         raise ContributionRefused(
-            "Only its author can edit this comment while the consultation is open."
+            _("Only its author can edit this comment while the consultation is open.")
         )
     _require(acting_user, comment.recommendation)
     body = _check_text(body, field="body", max_length=COMMENT_MAX_LENGTH)
@@ -137,7 +146,7 @@ def comment_delete(*, comment: Comment, acting_user: User) -> Comment:
     """The author removes a comment: a tombstone keeps its replies in place."""
     if not acting_user.has_perm("consultation.delete_comment", comment):
         raise ContributionRefused(
-            "Only its author can remove this comment while the consultation is open."
+            _("Only its author can remove this comment while the consultation is open.")
         )
     CommentRevision.objects.create(comment=comment, body=comment.body)
     comment.deleted_at = timezone.now()
@@ -162,7 +171,8 @@ def position_take(
     the loser of a race updates the winner's row instead of failing."""
     _require(author, recommendation)
     if stance not in Position.Stance.values:
-        raise ValidationError({"stance": f"Choose one of: {', '.join(Position.Stance.labels)}."})
+        stances = ", ".join(str(label) for label in Position.Stance.labels)
+        raise ValidationError({"stance": _("Choose one of: %(stances)s.") % {"stances": stances}})
     reason = _check_text(
         reason,
         field="reason",
@@ -172,8 +182,10 @@ def position_take(
     if on_behalf_of_organisation and not author.is_affiliation_verified:
         raise ValidationError(
             {
-                "on_behalf_of_organisation": "Only a verified affiliation can take a position on "
-                "behalf of its organisation. Ask the consultation's administrators to verify yours."
+                "on_behalf_of_organisation": _(
+                    "Only a verified affiliation can take a position on behalf of its "
+                    "organisation. Ask the consultation's administrators to verify yours."
+                )
             }
         )
     previous_state, previous_reason = (
@@ -198,7 +210,7 @@ def position_take(
     }
     try:
         with transaction.atomic():
-            position, _ = Position.objects.update_or_create(
+            position, _created = Position.objects.update_or_create(
                 recommendation=recommendation, author=author, defaults=values
             )
     except IntegrityError:
@@ -224,12 +236,16 @@ def _clean_amendment(*, recommendation, title, body, justification, evidence_lin
     justification = _check_text(justification, field="justification", max_length=5_000)
     links = [link.strip() for link in evidence_links if link and link.strip()]
     if len(links) > MAX_EVIDENCE_LINKS:
-        raise ValidationError({"evidence_links": f"At most {MAX_EVIDENCE_LINKS} links."})
+        raise ValidationError(
+            {"evidence_links": _("At most %(max)d links.") % {"max": MAX_EVIDENCE_LINKS}}
+        )
     for link in links:
         if not link.startswith(("https://", "http://")) or len(link) > 500:
-            raise ValidationError({"evidence_links": f"Not a web address: {link[:80]}"})
+            raise ValidationError(
+                {"evidence_links": _("Not a web address: %(link)s") % {"link": link[:80]}}
+            )
     if (title, body) == (base.title, base.body):
-        raise ValidationError("The proposed wording is the same as the current one.")
+        raise ValidationError(_("The proposed wording is the same as the current one."))
     return title, body, justification, links
 
 
@@ -285,7 +301,7 @@ def amendment_update(
     wording (an outdated one becomes open again)."""
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.update_amendment", amendment):
-        raise ContributionRefused("Only its author can update an open or outdated amendment.")
+        raise ContributionRefused(_("Only its author can update an open or outdated amendment."))
     _require(acting_user, amendment.recommendation)
     base = version_current(amendment.recommendation)
     title, body, justification, links = _clean_amendment(
@@ -308,7 +324,7 @@ def amendment_update(
 def amendment_withdraw(*, amendment: Amendment, acting_user: User) -> Amendment:
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.withdraw_amendment", amendment):
-        raise ContributionRefused("Only its author can withdraw an open or outdated amendment.")
+        raise ContributionRefused(_("Only its author can withdraw an open or outdated amendment."))
     amendment.status = Amendment.Status.WITHDRAWN
     amendment.save(update_fields=["status", "updated_at"])
     return amendment
@@ -323,13 +339,18 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
     recommendation = Recommendation.objects.select_for_update().get(pk=amendment.recommendation_id)
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.decide_amendment", amendment):
-        raise ContributionRefused("This amendment is no longer open, or you may not decide on it.")
+        raise ContributionRefused(
+            _("This amendment is no longer open, or you may not decide on it.")
+        )
     # The note was unchecked: an overlong one broke the version's 500-character reason.
     reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH, required=False)
     current = version_current(recommendation)
     if amendment.base_version_id != current.pk:
         raise ValidationError(
-            "The wording has changed since this amendment was written: its author must update it."
+            _(
+                "The wording has changed since this amendment was written: "
+                "its author must update it."
+            )
         )
     now = timezone.now()
     number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -363,7 +384,9 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
 def amendment_reject(*, amendment: Amendment, acting_user: User, reason: str) -> Amendment:
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.decide_amendment", amendment):
-        raise ContributionRefused("This amendment is no longer open, or you may not decide on it.")
+        raise ContributionRefused(
+            _("This amendment is no longer open, or you may not decide on it.")
+        )
     reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH)
     amendment.status = Amendment.Status.REJECTED
     amendment.decided_by, amendment.decided_at = acting_user, timezone.now()
@@ -378,9 +401,9 @@ def amendment_endorse(*, amendment: Amendment, user: User, endorse: bool = True)
     if endorse:
         # Endorsements count the support of others: the proposer's own would inflate it.
         if amendment.author_id == user.pk:
-            raise ContributionRefused("You proposed this amendment: others endorse it.")
+            raise ContributionRefused(_("You proposed this amendment: others endorse it."))
         if not amendment.is_open:
-            raise ValidationError("Only an open amendment can be endorsed.")
+            raise ValidationError(_("Only an open amendment can be endorsed."))
         AmendmentEndorsement.objects.get_or_create(amendment=amendment, user=user)
         follow_create(user=user, recommendation=amendment.recommendation)
     else:
@@ -393,22 +416,26 @@ def amendment_endorse(*, amendment: Amendment, user: User, endorse: bool = True)
 def notify_position_holders_of_new_wording(
     *, recommendation: Recommendation, version: RecommendationVersion
 ) -> int:
-    """Invite everyone whose position is on an earlier wording to confirm or change it."""
+    """Invite everyone whose position is on an earlier wording to confirm or change it.
+    The stored text is written in each person's language."""
     holders = Position.objects.filter(recommendation=recommendation).exclude(version=version)
     url = f"{recommendation.get_absolute_url()}#your-position"
-    rows = [
-        Notification(
-            user_id=user_id,
-            kind=Notification.Kind.WORDING_CHANGE,
-            recommendation=recommendation,
-            message=(
-                f"{recommendation.reference} has new wording (version {version.number}). "
+    rows = []
+    for user_id, language in holders.values_list("author_id", "author__language"):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            message = _(
+                "%(reference)s has new wording (version %(number)s). "
                 "Your position was taken on an earlier wording: confirm or change it."
-            ),
-            url=url,
+            ) % {"reference": recommendation.reference, "number": version.number}
+        rows.append(
+            Notification(
+                user_id=user_id,
+                kind=Notification.Kind.WORDING_CHANGE,
+                recommendation=recommendation,
+                message=message,
+                url=url,
+            )
         )
-        for user_id in holders.values_list("author_id", flat=True)
-    ]
     notifications.notify_many(rows)
     return len(rows)
 

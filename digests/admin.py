@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 
@@ -40,7 +42,7 @@ class DigestRecordAdmin(_ReadOnly):
     date_hierarchy = "period_start"
     change_list_template = "digests/admin/digestrecord_change_list.html"
 
-    @admin.display(description="error")
+    @admin.display(description=gettext_lazy("error"))
     def short_error(self, record):
         return Truncator(record.error).chars(80)
 
@@ -69,7 +71,7 @@ class DigestRecordAdmin(_ReadOnly):
                 else people.filter(email__iexact=query).first()
             )
             if person is None:
-                error = f"No person with the e-mail address or id “{query}”."
+                error = _("No person with the e-mail address or id “%(query)s”.") % {"query": query}
             else:
                 period = period_in_progress(frequency)
                 digest = selectors.digests_build(people=[person], period=period)[person.pk]
@@ -78,7 +80,7 @@ class DigestRecordAdmin(_ReadOnly):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Preview a person's next digest",
+            "title": _("Preview a person's next digest"),
             "frequencies": FREQUENCIES,
             "frequency": frequency,
             "query": query,

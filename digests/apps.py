@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DigestsConfig(AppConfig):
@@ -6,7 +7,7 @@ class DigestsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "digests"
-    verbose_name = "Digests and notifications"
+    verbose_name = _("Digests and notifications")
 
     def ready(self):
         from . import signals  # noqa: F401 - connects the recommendation status history

@@ -5,16 +5,17 @@ digests report and nothing else records)."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultation.models import Notification
 from recommendations.models import Recommendation
 
 
 class DeliveryStatus(models.TextChoices):
-    CLAIMED = "claimed", "Claimed (being sent)"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped (nothing new)"
+    CLAIMED = "claimed", _("Claimed (being sent)")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped (nothing new)")
 
 
 class DigestRecord(models.Model):
@@ -23,8 +24,8 @@ class DigestRecord(models.Model):
     unless the claim is stale (its worker died between claim and send)."""
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     Status = DeliveryStatus
 
@@ -32,14 +33,16 @@ class DigestRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_records"
     )
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
-    period_start = models.DateField(help_text="The first day of the period the digest covers.")
+    period_start = models.DateField(help_text=_("The first day of the period the digest covers."))
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.CLAIMED
     )
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Empty: released after a temporary failure, to retry."
+        null=True, blank=True, help_text=_("Empty: released after a temporary failure, to retry.")
     )
-    claimed_by = models.CharField(max_length=32, blank=True, help_text="The run that claimed it.")
+    claimed_by = models.CharField(
+        max_length=32, blank=True, help_text=_("The run that claimed it.")
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

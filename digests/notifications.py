@@ -10,10 +10,12 @@ list is read, raised when a notification is created.
 from collections.abc import Sequence
 from contextlib import suppress
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from consultation.models import Amendment, Comment, ModerationState, Notification
@@ -101,6 +103,13 @@ def notify(
     )[0]
 
 
+def _language_of(user_id: int) -> str:
+    """The person's language: a notification's text is written in it, once, when it is
+    created (the row keeps the text, not what it was made from)."""
+    language = User.objects.filter(pk=user_id).values_list("language", flat=True).first()
+    return language or settings.LANGUAGE_CODE
+
+
 def notify_reply(*, comment: Comment) -> Notification | None:
     """Tell a comment's author of a published reply by someone else (call it again when a
     moderator publishes a reply that awaited moderation)."""
@@ -115,13 +124,16 @@ def notify_reply(*, comment: Comment) -> Notification | None:
     ):
         return None
     recommendation = comment.recommendation
+    with translation.override(_language_of(parent.author_id)):
+        message = _("%(author)s replied to your comment on %(reference)s “%(title)s”.") % {
+            "author": comment.author.public_name,
+            "reference": recommendation.reference,
+            "title": recommendation.title,
+        }
     return notify(
         user_id=parent.author_id,
         kind=Notification.Kind.REPLY,
-        message=(
-            f"{comment.author.public_name} replied to your comment on "
-            f"{recommendation.reference} “{recommendation.title}”."
-        ),
+        message=message,
         url=_comment_path(comment),
         recommendation_id=recommendation.pk,
     )
@@ -136,10 +148,21 @@ def notify_decision(*, amendment: Amendment) -> Notification | None:
     if amendment.decided_by_id == amendment.author_id:
         return None
     recommendation = amendment.recommendation
-    verdict = "accepted" if amendment.status == Amendment.Status.ACCEPTED else "rejected"
-    message = f"Your amendment to {recommendation.reference} was {verdict}"
-    if amendment.decision_reason:
-        message += f": {amendment.decision_reason}"
+    accepted = amendment.status == Amendment.Status.ACCEPTED
+    words = {"reference": recommendation.reference, "reason": amendment.decision_reason}
+    with translation.override(_language_of(amendment.author_id)):
+        if amendment.decision_reason:
+            message = (
+                _("Your amendment to %(reference)s was accepted: %(reason)s")
+                if accepted
+                else _("Your amendment to %(reference)s was rejected: %(reason)s")
+            ) % words
+        else:
+            message = (
+                _("Your amendment to %(reference)s was accepted")
+                if accepted
+                else _("Your amendment to %(reference)s was rejected")
+            ) % words
     return notify(
         user_id=amendment.author_id,
         kind=Notification.Kind.DECISION,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -54,11 +55,11 @@ def notification_mark_read(request):
     """Mark one notification read (`pk`), or all of them."""
     pk = request.POST.get("pk")
     if pk is not None and not pk.isdigit():
-        messages.error(request, "That is not one of your notifications.")
+        messages.error(request, _("That is not one of your notifications."))
         return redirect("digests:notifications")
     marked = notifications.mark_read(user=request.user, pks=[int(pk)] if pk else None)
     if pk is None:
-        messages.success(request, "All your notifications are marked read.")
+        messages.success(request, _("All your notifications are marked read."))
     elif not marked:
-        messages.info(request, "That notification was already read.")
+        messages.info(request, _("That notification was already read."))
     return redirect("digests:notifications")

@@ -5,6 +5,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultation.models import ModerationState
 
@@ -14,13 +15,13 @@ from .services import CONTENT_ACTIONS, reason_compose
 Action = ModerationAction.Action
 ITEM_ACTIONS = [*CONTENT_ACTIONS, Action.WARN, Action.SUSPEND]
 ACTION_LABELS = {
-    Action.APPROVE: "Approve: publish it",
-    Action.REJECT: "Reject it",
-    Action.HIDE: "Hide it",
-    Action.RESTORE: "Restore it: publish it again",
-    Action.DISMISS_FLAGS: "Dismiss the reports",
-    Action.WARN: "Warn the author",
-    Action.SUSPEND: "Suspend the author",
+    Action.APPROVE: _("Approve: publish it"),
+    Action.REJECT: _("Reject it"),
+    Action.HIDE: _("Hide it"),
+    Action.RESTORE: _("Restore it: publish it again"),
+    Action.DISMISS_FLAGS: _("Dismiss the reports"),
+    Action.WARN: _("Warn the author"),
+    Action.SUSPEND: _("Suspend the author"),
 }
 
 
@@ -30,11 +31,11 @@ class ReasonFields(forms.Form):
     reason_template = forms.ModelChoiceField(
         queryset=ReasonTemplate.objects.filter(active=True),
         required=False,
-        label="Reason",
-        empty_label="Write my own",
+        label=_("Reason"),
+        empty_label=_("Write my own"),
     )
     reason = forms.CharField(
-        label="Reason in your words (or a note after the chosen one)",
+        label=_("Reason in your words (or a note after the chosen one)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=3_000,
@@ -52,12 +53,12 @@ class DecisionForm(ReasonFields):
     action = forms.ChoiceField(choices=[(a, ACTION_LABELS[a]) for a in ITEM_ACTIONS])
     expected_state = forms.ChoiceField(choices=ModerationState.choices, widget=forms.HiddenInput)
     until = forms.DateField(
-        label="Suspended until",
+        label=_("Suspended until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="For a suspension: the day it ends, or tick “for good”.",
+        help_text=_("For a suspension: the day it ends, or tick “for good”."),
     )
-    for_good = forms.BooleanField(label="Suspend for good", required=False)
+    for_good = forms.BooleanField(label=_("Suspend for good"), required=False)
 
     @property
     def until_datetime(self) -> datetime.datetime | None:
@@ -74,7 +75,7 @@ class BulkForm(ReasonFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].valid_value = lambda value: parse_item(value) is not None
-        self.fields["items"].error_messages["required"] = "Tick the items to act on."
+        self.fields["items"].error_messages["required"] = _("Tick the items to act on.")
 
 
 def parse_item(value: str) -> tuple[str, int, str] | None:
@@ -87,26 +88,26 @@ def parse_item(value: str) -> tuple[str, int, str] | None:
 
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(
-        label="What is wrong with it?", choices=Flag.Reason.choices, widget=forms.RadioSelect
+        label=_("What is wrong with it?"), choices=Flag.Reason.choices, widget=forms.RadioSelect
     )
     text = forms.CharField(
-        label="Details",
+        label=_("Details"),
         required=False,
         max_length=1_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required for “something else”; helpful for the others.",
+        help_text=_("Required for “something else”; helpful for the others."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("reason") == Flag.Reason.OTHER and not data.get("text", "").strip():
-            self.add_error("text", "Say what is wrong with it.")
+            self.add_error("text", _("Say what is wrong with it."))
         return data
 
 
 class AppealForm(forms.Form):
     text = forms.CharField(
-        label="Why should the decision change?",
+        label=_("Why should the decision change?"),
         max_length=3_000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
@@ -114,10 +115,10 @@ class AppealForm(forms.Form):
 
 class AppealDecisionForm(ReasonFields):
     outcome = forms.ChoiceField(
-        label="Your decision (final)",
+        label=_("Your decision (final)"),
         choices=[
-            ("uphold", "Uphold the decision: the appeal fails"),
-            ("overturn", "Overturn the decision"),
+            ("uphold", _("Uphold the decision: the appeal fails")),
+            ("overturn", _("Overturn the decision")),
         ],
         widget=forms.RadioSelect,
     )

@@ -10,11 +10,47 @@ joins.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from consultation.models import Amendment, Comment, Position
 from recommendations.models import Consultation
 
 KINDS = {"comment": Comment, "amendment": Amendment, "position": Position}
+# The kinds' names as people read them, and their plurals (the filters' options).
+KIND_NAMES = {
+    "comment": pgettext_lazy("moderated contribution", "comment"),
+    "amendment": pgettext_lazy("moderated contribution", "amendment"),
+    "position": pgettext_lazy("moderated contribution", "position"),
+}
+KIND_PLURALS = {
+    "comment": pgettext_lazy("moderated contributions", "Comments"),
+    "amendment": pgettext_lazy("moderated contributions", "Amendments"),
+    "position": pgettext_lazy("moderated contributions", "Positions"),
+}
+# A contribution's moderation state in a sentence (the log keeps the codes).
+STATE_WORDS = {
+    "pending": pgettext_lazy("moderation state", "pending"),
+    "published": pgettext_lazy("moderation state", "published"),
+    "hidden": pgettext_lazy("moderation state", "hidden"),
+    "rejected": pgettext_lazy("moderation state", "rejected"),
+    "reported": pgettext_lazy("moderation state", "reported"),
+}
+
+
+def kind_name(kind: str) -> str:
+    return str(KIND_NAMES.get(kind, kind))
+
+
+def state_word(state: str) -> str:
+    return str(STATE_WORDS.get(state, state))
+
+
+def label_lower(label) -> str:
+    """A choice's label inside a sentence: lower case, except in German, whose nouns keep
+    their capital."""
+    text = str(label)
+    return text if (get_language() or "").startswith("de") else text.lower()
 
 
 def kind_of(content) -> str:
@@ -56,33 +92,39 @@ class ModerationPolicy(models.Model):
     hidden after three flags."""
 
     class Mode(models.TextChoices):
-        POST = "post", "After publication (flags bring contributions to the queue)"
-        PRE_ALL = "pre_all", "Before publication, every contribution"
-        PRE_FIRST_N = "pre_first_n", "Before publication, each person's first contributions"
+        POST = "post", _("After publication (flags bring contributions to the queue)")
+        PRE_ALL = "pre_all", _("Before publication, every contribution")
+        PRE_FIRST_N = "pre_first_n", _("Before publication, each person's first contributions")
 
     consultation = models.OneToOneField(
         Consultation, on_delete=models.CASCADE, related_name="moderation_policy"
     )
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.POST)
     first_n = models.PositiveSmallIntegerField(
-        "first contributions moderated",
+        _("first contributions moderated"),
         default=3,
-        help_text="With “each person's first contributions”: how many of a person's "
-        "contributions a moderator approves before theirs publish at once.",
+        help_text=_(
+            "With “each person's first contributions”: how many of a person's "
+            "contributions a moderator approves before theirs publish at once."
+        ),
     )
     flag_threshold = models.PositiveSmallIntegerField(
         default=3,
-        help_text="A contribution flagged by this many different people is hidden until a "
-        "moderator reviews it.",
+        help_text=_(
+            "A contribution flagged by this many different people is hidden until a "
+            "moderator reviews it."
+        ),
     )
     review_terms = models.TextField(
         blank=True,
-        help_text="One word or phrase a line: a contribution containing one (in any case) "
-        "waits for a moderator whatever the mode.",
+        help_text=_(
+            "One word or phrase a line: a contribution containing one (in any case) "
+            "waits for a moderator whatever the mode."
+        ),
     )
 
     class Meta:
-        verbose_name_plural = "moderation policies"
+        verbose_name_plural = _("moderation policies")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(flag_threshold__gte=1), name="flag_threshold_at_least_1"
@@ -101,16 +143,16 @@ class Flag(ContentMixin, models.Model):
     """A person reports a contribution to the moderators."""
 
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam or advertising"
-        OFFENSIVE = "offensive", "Offensive or abusive"
-        OFF_TOPIC = "off_topic", "Off topic"
-        PERSONAL_DATA = "personal_data", "Personal data of someone"
-        UNDECLARED_CONFLICT = "undeclared_conflict", "Undeclared conflict of interest"
-        OTHER = "other", "Something else (say what)"
+        SPAM = "spam", _("Spam or advertising")
+        OFFENSIVE = "offensive", _("Offensive or abusive")
+        OFF_TOPIC = "off_topic", _("Off topic")
+        PERSONAL_DATA = "personal_data", _("Personal data of someone")
+        UNDECLARED_CONFLICT = "undeclared_conflict", _("Undeclared conflict of interest")
+        OTHER = "other", _("Something else (say what)")
 
     class Resolution(models.TextChoices):
-        UPHELD = "upheld", "Upheld"
-        DISMISSED = "dismissed", "Dismissed"
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
 
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
@@ -156,11 +198,11 @@ class ReasonTemplate(models.Model):
     """A reason moderators pick instead of writing one (editable in the admin)."""
 
     title = models.CharField(max_length=120)
-    text = models.TextField(max_length=2_000, help_text="What the author reads.")
+    text = models.TextField(max_length=2_000, help_text=_("What the author reads."))
     actions = models.JSONField(
         default=list,
         blank=True,
-        help_text='The actions it fits, e.g. ["reject", "hide"]; empty for every action.',
+        help_text=_('The actions it fits, e.g. ["reject", "hide"]; empty for every action.'),
     )
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
@@ -186,18 +228,18 @@ class ModerationAction(ContentMixin, models.Model):
     never changed or deleted. A null actor is the system (e.g. hiding after flags)."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REJECT = "reject", "Rejected"
-        HIDE = "hide", "Hidden"
-        RESTORE = "restore", "Restored"
-        DISMISS_FLAGS = "dismiss_flags", "Flags dismissed"
-        WARN = "warn", "Author warned"
-        SUSPEND = "suspend", "Author suspended"
-        FLAG = "flag", "Flagged"
-        AUTO_HIDE = "auto_hide", "Hidden after flags"
-        APPEAL = "appeal", "Appealed"
-        UPHOLD = "uphold", "Appeal rejected: decision upheld"
-        OVERTURN = "overturn", "Appeal upheld: decision overturned"
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        HIDE = "hide", _("Hidden")
+        RESTORE = "restore", _("Restored")
+        DISMISS_FLAGS = "dismiss_flags", _("Flags dismissed")
+        WARN = "warn", _("Author warned")
+        SUSPEND = "suspend", _("Author suspended")
+        FLAG = "flag", _("Flagged")
+        AUTO_HIDE = "auto_hide", _("Hidden after flags")
+        APPEAL = "appeal", _("Appealed")
+        UPHOLD = "uphold", _("Appeal rejected: decision upheld")
+        OVERTURN = "overturn", _("Appeal upheld: decision overturned")
 
     # The decisions an author is told of, and may appeal once (unless taken on appeal).
     DECISIONS = (Action.REJECT, Action.HIDE, Action.WARN, Action.SUSPEND)
@@ -230,7 +272,7 @@ class ModerationAction(ContentMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="moderation_actions_about",
-        help_text="The contribution's author, or the person warned or suspended.",
+        help_text=_("The contribution's author, or the person warned or suspended."),
     )
     reason = models.TextField(blank=True)
     state_before = models.CharField(max_length=10, blank=True)
@@ -242,7 +284,7 @@ class ModerationAction(ContentMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="actions",
-        help_text="The appeal this row files or decides: a decision on appeal is final.",
+        help_text=_("The appeal this row files or decides: a decision on appeal is final."),
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -269,7 +311,20 @@ class ModerationAction(ContentMixin, models.Model):
 
     @property
     def actor_name(self) -> str:
-        return self.actor.public_name if self.actor_id else "The system"
+        return self.actor.public_name if self.actor_id else str(_("The system"))
+
+    @property
+    def content_words(self) -> str:
+        """ "comment #12 on P1-R1" in the active language; once the contribution is gone, the
+        label stored with the row (in the site's language)."""
+        content = self.content
+        if content is None:
+            return self.content_label
+        return _("%(kind)s #%(pk)s on %(reference)s") % {
+            "kind": kind_name(kind_of(content)),
+            "pk": content.pk,
+            "reference": content.recommendation.reference,
+        }
 
     @property
     def is_decision(self) -> bool:
@@ -286,9 +341,9 @@ class Appeal(models.Model):
     the one who decided takes it; their decision is final."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Decision upheld"
-        OVERTURNED = "overturned", "Decision overturned"
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Decision upheld")
+        OVERTURNED = "overturned", _("Decision overturned")
 
     decision = models.OneToOneField(
         ModerationAction, on_delete=models.PROTECT, related_name="appeal_of"

@@ -10,11 +10,13 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from consultation.models import ModerationState
 from recommendations.models import Consultation
 
-from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate
+from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate, label_lower
 
 State = ModerationState
 Action = ModerationAction.Action
@@ -23,13 +25,17 @@ QUEUE_PAGE_SIZE = 25
 QUEUE_LIMIT = 500  # per kind: the queue is worked through, not browsed
 LOG_PAGE_SIZE = 50
 QUEUE_STATES = {
-    "": "Everything to review",
-    "pending": "Awaiting moderation",
-    "flagged": "Reported, still public",
-    "hidden": "Hidden after reports",
-    "appeals": "Appeals",
+    "": _("Everything to review"),
+    "pending": _("Awaiting moderation"),
+    "flagged": _("Reported, still public"),
+    "hidden": _("Hidden after reports"),
+    "appeals": _("Appeals"),
 }
-QUEUE_SORTS = {"flags": "Most reported first", "oldest": "Oldest first", "newest": "Newest first"}
+QUEUE_SORTS = {
+    "flags": _("Most reported first"),
+    "oldest": _("Oldest first"),
+    "newest": _("Newest first"),
+}
 CONTENT_SELECT = {
     "comment": ("author__stakeholder_group", "recommendation__consultation", "parent__author"),
     "amendment": ("author__stakeholder_group", "recommendation__consultation", "base_version"),
@@ -51,15 +57,18 @@ class AuthorHistory:
 
     @property
     def summary(self) -> str:
-        parts = [f"{self.total} contribution{'s' if self.total != 1 else ''}"]
+        parts = [
+            ngettext("%(count)d contribution", "%(count)d contributions", self.total)
+            % {"count": self.total}
+        ]
         parts += [
-            f"{n} {State(state).label.lower()}"
+            f"{n} {label_lower(State(state).label)}"
             for state, n in sorted(self.states.items())
             if state != State.PUBLISHED
         ]
         for action in (Action.WARN, Action.SUSPEND, Action.REJECT, Action.HIDE):
             if self.actions[action]:
-                parts.append(f"{Action(action).label.lower()} ×{self.actions[action]}")
+                parts.append(f"{label_lower(Action(action).label)} ×{self.actions[action]}")
         return " · ".join(parts)
 
 

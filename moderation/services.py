@@ -13,11 +13,15 @@ import re
 from datetime import UTC, datetime
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from accounts.models import User
 from accounts.rules import is_moderator
@@ -25,7 +29,16 @@ from consultation.models import Amendment, Comment, ModerationState, Notificatio
 from recommendations.models import Recommendation
 
 from . import emails
-from .models import Appeal, Flag, ModerationAction, ModerationPolicy, kind_of
+from .models import (
+    Appeal,
+    Flag,
+    ModerationAction,
+    ModerationPolicy,
+    kind_name,
+    kind_of,
+    label_lower,
+    state_word,
+)
 
 State = ModerationState
 Action = ModerationAction.Action
@@ -81,10 +94,13 @@ def _lock(content):
 def _clean_reason(reason: str, *, action: str) -> str:
     reason = (reason or "").strip()
     if action in REASON_REQUIRED and not reason:
-        raise ValidationError({"reason": "Give a reason: pick one or write it."})
+        raise ValidationError({"reason": _("Give a reason: pick one or write it.")})
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
-            {"reason": f"Keep the reason under {REASON_MAX_LENGTH:,} characters."}
+            {
+                "reason": _("Keep the reason under %(max)s characters.")
+                % {"max": f"{REASON_MAX_LENGTH:,}"}
+            }
         )
     return reason
 
@@ -96,14 +112,28 @@ def _already_decided(content, *, expected: str) -> AlreadyDecided:
         .select_related("actor")
         .first()
     )
-    now = content.get_moderation_state_display().lower()
+    now = label_lower(content.get_moderation_state_display())
+    kind = kind_name(kind_of(content))
     if last is None:
-        return AlreadyDecided(f"This {kind_of(content)} is now {now}, not {expected}.")
-    when = timezone.localtime(last.created_at)
+        return AlreadyDecided(
+            _("This %(kind)s is now %(state)s, not %(expected)s.")
+            % {"kind": kind, "state": now, "expected": state_word(expected)}
+        )
     return AlreadyDecided(
-        f"Already decided by {last.actor_name} ({last.get_action_display().lower()}, "
-        f"{when:%d %B %Y %H:%M}): this {kind_of(content)} is now {now}."
+        _("Already decided by %(name)s (%(action)s, %(when)s): this %(kind)s is now %(state)s.")
+        % {
+            "name": last.actor_name,
+            "action": label_lower(last.get_action_display()),
+            "when": _when(last.created_at),
+            "kind": kind,
+            "state": now,
+        }
     )
+
+
+def _when(moment) -> str:
+    """A moment as "05 March 2030 14:05", the month in the active language."""
+    return date_format(timezone.localtime(moment), "d F Y H:i")
 
 
 def _log(*, actor, action, content=None, subject_user=None, **fields) -> ModerationAction:
@@ -125,35 +155,58 @@ def _resolve_flags(content, *, resolution: str) -> int:
 
 def decision_message(action: ModerationAction, *, with_reason: bool = True) -> str:
     """The decision in a sentence or two, for its author."""
-    what = f"Your {action.content_label}" if action.content_label else "Your contribution"
-    reason = f" Reason: {action.reason}" if action.reason and with_reason else ""
+    label = action.content_words
+    what = _("Your %(contribution)s") % {"contribution": label} if label else _("Your contribution")
+    reason = (
+        " " + _("Reason: %(reason)s") % {"reason": action.reason}
+        if action.reason and with_reason
+        else ""
+    )
+    words = {"what": what, "reason": reason}
     if action.action == Action.APPROVE:
-        text = f"{what} is published: a moderator approved it."
+        text = _("%(what)s is published: a moderator approved it.") % words
     elif action.action == Action.REJECT:
-        text = f"{what} was rejected by a moderator.{reason} You may appeal once."
+        text = _("%(what)s was rejected by a moderator.%(reason)s You may appeal once.") % words
     elif action.action == Action.HIDE:
-        text = f"{what} was hidden by a moderator.{reason} You may appeal once."
+        text = _("%(what)s was hidden by a moderator.%(reason)s You may appeal once.") % words
     elif action.action == Action.RESTORE:
-        text = f"{what} was restored by a moderator: it is public again."
+        text = _("%(what)s was restored by a moderator: it is public again.") % words
     elif action.action == Action.AUTO_HIDE:
-        text = f"{what} was hidden after reports from several people, until a moderator reviews it."
+        text = (
+            _(
+                "%(what)s was hidden after reports from several people, until a moderator "
+                "reviews it."
+            )
+            % words
+        )
     elif action.action == Action.WARN:
-        text = f"A moderator warned you about your {action.content_label}.{reason}"
+        text = _("A moderator warned you about your %(contribution)s.%(reason)s") % {
+            "contribution": label,
+            "reason": reason,
+        }
     elif action.action == Action.SUSPEND:
-        text = f"Your account is {suspension_words(action.suspended_until)}.{reason}"
+        text = _("Your account is %(suspension)s.%(reason)s") % {
+            "suspension": suspension_words(action.suspended_until),
+            "reason": reason,
+        }
     elif action.action == Action.UPHOLD:
-        text = f"Your appeal was heard: the decision stands.{reason} This decision is final."
+        text = (
+            _("Your appeal was heard: the decision stands.%(reason)s This decision is final.")
+            % words
+        )
     else:  # OVERTURN
-        text = f"Your appeal was heard: the decision is overturned.{reason} This is final."
+        text = (
+            _("Your appeal was heard: the decision is overturned.%(reason)s This is final.") % words
+        )
     return Truncator(text).chars(Notification._meta.get_field("message").max_length)
 
 
 def suspension_words(until) -> str:
     if until is None:
-        return "no longer suspended"
+        return _("no longer suspended")
     if until >= SUSPENDED_FOR_GOOD:
-        return "suspended for good"
-    return f"suspended until {timezone.localtime(until):%d %B %Y}"
+        return _("suspended for good")
+    return _("suspended until %(day)s") % {"day": date_format(timezone.localtime(until), "d F Y")}
 
 
 def _notify(action: ModerationAction) -> Notification | None:
@@ -163,11 +216,14 @@ def _notify(action: ModerationAction) -> Notification | None:
         return None
     appeal_outcome = action.action in (Action.UPHOLD, Action.OVERTURN)
     content = action.content
+    # The notification's text is stored: written in the language of the person it is for.
+    with override(user.language or settings.LANGUAGE_CODE):
+        message = decision_message(action)
     notification = Notification.objects.create(
         user=user,
         kind=Notification.Kind.APPEAL if appeal_outcome else Notification.Kind.DECISION,
         recommendation=content.recommendation if content is not None else None,
-        message=decision_message(action),
+        message=message,
         url=reverse("moderation:decision", args=[action.pk]),
     )
     wants = user.notify_appeals if appeal_outcome else user.notify_decisions
@@ -246,14 +302,14 @@ def flag_refusal(user: User, content) -> str | None:
     if user.has_perm("moderation.flag", content):
         return None
     if not user.is_authenticated:
-        return "Sign in to report a contribution."
+        return _("Sign in to report a contribution.")
     if content.author_id == user.pk:
-        return "This is your own contribution: you cannot report it."
+        return _("This is your own contribution: you cannot report it.")
     if content.moderation_state != State.PUBLISHED:
-        return "This contribution is not public: the moderators already have it."
+        return _("This contribution is not public: the moderators already have it.")
     from accounts.rules import contribution_refusal
 
-    return contribution_refusal(user) or "You may not report this contribution."
+    return contribution_refusal(user) or _("You may not report this contribution.")
 
 
 @transaction.atomic
@@ -265,21 +321,24 @@ def flag_create(*, acting_user: User, content, reason: str, text: str = "") -> F
     if refusal:
         raise ModerationRefused(refusal)
     if reason not in Flag.Reason.values:
-        raise ValidationError({"reason": "Choose why you report it."})
+        raise ValidationError({"reason": _("Choose why you report it.")})
     text = (text or "").strip()
     if reason == Flag.Reason.OTHER and not text:
-        raise ValidationError({"text": "Say what is wrong with it."})
+        raise ValidationError({"text": _("Say what is wrong with it.")})
     if len(text) > FLAG_TEXT_MAX_LENGTH:
-        raise ValidationError({"text": f"Keep it under {FLAG_TEXT_MAX_LENGTH:,} characters."})
+        raise ValidationError(
+            {"text": _("Keep it under %(max)s characters.") % {"max": f"{FLAG_TEXT_MAX_LENGTH:,}"}}
+        )
     try:
         with transaction.atomic():
             flag = Flag.objects.create(
                 flagger=acting_user, reason=reason, text=text, **_reference(content)
             )
     except IntegrityError:
-        raise ValidationError("You have already reported this contribution.") from None
+        raise ValidationError(_("You have already reported this contribution.")) from None
     state = content.moderation_state
-    label = Flag.Reason(reason).label
+    with override(settings.LANGUAGE_CODE):  # the log's reasons are kept in one language
+        label = str(Flag.Reason(reason).label)
     _log(
         actor=acting_user,
         action=Action.FLAG,
@@ -319,13 +378,13 @@ def content_decide(
     someone else decided first and AlreadyDecided says who.
     """
     if action not in CONTENT_ACTIONS:
-        raise ValidationError({"action": "Unknown action."})
+        raise ValidationError({"action": _("Unknown action.")})
     content = _lock(content)
     if not acting_user.has_perm("moderation.decide", content):
         raise ModerationRefused(
-            "You wrote this contribution: another moderator must decide on it."
+            _("You wrote this contribution: another moderator must decide on it.")
             if is_moderator(acting_user)
-            else "Only moderators decide on contributions."
+            else _("Only moderators decide on contributions.")
         )
     before = content.moderation_state
     if before != expected_state:
@@ -339,8 +398,11 @@ def content_decide(
         allowed, after = TRANSITIONS[action]
         if before not in allowed:
             raise ValidationError(
-                f"A {content.get_moderation_state_display().lower()} contribution cannot be "
-                f"{Action(action).label.lower()}."
+                _("A %(state)s contribution cannot be %(action)s.")
+                % {
+                    "state": label_lower(content.get_moderation_state_display()),
+                    "action": label_lower(Action(action).label),
+                }
             )
         content.moderation_state = after
         content.save(update_fields=["moderation_state"])
@@ -366,7 +428,7 @@ def author_warn(*, acting_user: User, content, reason: str) -> ModerationAction:
     """Warn a contribution's author; the contribution stays as it is."""
     content = _lock(content)
     if not acting_user.has_perm("moderation.warn", content):
-        raise ModerationRefused("Only another moderator may warn this contribution's author.")
+        raise ModerationRefused(_("Only another moderator may warn this contribution's author."))
     reason = _clean_reason(reason, action=Action.WARN)
     state = content.moderation_state
     row = _log(
@@ -393,17 +455,19 @@ def author_suspend(
     """Suspend a contribution's author until a date or for good: they read, not contribute."""
     content = _lock(content)
     if not acting_user.has_perm("moderation.suspend", content):
-        raise ModerationRefused("Only another moderator may suspend this contribution's author.")
+        raise ModerationRefused(_("Only another moderator may suspend this contribution's author."))
     reason = _clean_reason(reason, action=Action.SUSPEND)
     if for_good:
         until = SUSPENDED_FOR_GOOD
     elif until is None:
-        raise ValidationError({"until": "Give the date the suspension ends, or suspend for good."})
+        raise ValidationError(
+            {"until": _("Give the date the suspension ends, or suspend for good.")}
+        )
     elif until <= timezone.now():
-        raise ValidationError({"until": "The suspension must end in the future."})
+        raise ValidationError({"until": _("The suspension must end in the future.")})
     author = User.objects.select_for_update().get(pk=content.author_id)
     if is_moderator(author):
-        raise ModerationRefused("Moderators and administrators are not suspended here.")
+        raise ModerationRefused(_("Moderators and administrators are not suspended here."))
     author.suspended_until = until
     author.save(update_fields=["suspended_until"])
     state = content.moderation_state
@@ -434,22 +498,26 @@ def appeal_create(*, acting_user: User, decision: ModerationAction, text: str) -
     )
     if not acting_user.has_perm("moderation.appeal", decision):
         raise ModerationRefused(
-            "Decisions taken on appeal are final."
+            _("Decisions taken on appeal are final.")
             if decision.appeal_id
-            else "Only the person a moderator's decision is about may appeal it."
+            else _("Only the person a moderator's decision is about may appeal it.")
         )
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": "Say why the decision should change."})
+        raise ValidationError({"text": _("Say why the decision should change.")})
     if len(text) > REASON_MAX_LENGTH:
-        raise ValidationError({"text": f"Keep it under {REASON_MAX_LENGTH:,} characters."})
+        raise ValidationError(
+            {"text": _("Keep it under %(max)s characters.") % {"max": f"{REASON_MAX_LENGTH:,}"}}
+        )
     if Appeal.objects.filter(decision=decision).exists():
-        raise ValidationError("You have already appealed this decision: an appeal is heard once.")
+        raise ValidationError(
+            _("You have already appealed this decision: an appeal is heard once.")
+        )
     try:
         with transaction.atomic():
             appeal = Appeal.objects.create(decision=decision, appellant=acting_user, text=text)
     except IntegrityError:
-        raise ValidationError("You have already appealed this decision.") from None
+        raise ValidationError(_("You have already appealed this decision.")) from None
     content = decision.content
     state = content.moderation_state if content is not None else ""
     _log(
@@ -480,24 +548,27 @@ def appeal_decide(
     suspension lifts it; overturning a warning withdraws it (on the record).
     """
     if outcome not in APPEAL_OUTCOMES:
-        raise ValidationError({"outcome": "Uphold or overturn the decision."})
+        raise ValidationError({"outcome": _("Uphold or overturn the decision.")})
     appeal = (
         Appeal.objects.select_for_update(of=("self",))
         .select_related("decision", "decided_by", "appellant")
         .get(pk=appeal.pk)
     )
     if not appeal.is_open:
-        when = timezone.localtime(appeal.decided_at)
         raise AlreadyDecided(
-            f"Already decided by {appeal.decided_by.public_name if appeal.decided_by else '?'} "
-            f"({appeal.get_state_display().lower()}, {when:%d %B %Y %H:%M})."
+            _("Already decided by %(name)s (%(outcome)s, %(when)s).")
+            % {
+                "name": appeal.decided_by.public_name if appeal.decided_by else "?",
+                "outcome": label_lower(appeal.get_state_display()),
+                "when": _when(appeal.decided_at),
+            }
         )
     if not acting_user.has_perm("moderation.decide_appeal", appeal):
         if appeal.decision.actor_id == acting_user.pk:
             raise ModerationRefused(
-                "You took the decision under appeal: another moderator must hear it."
+                _("You took the decision under appeal: another moderator must hear it.")
             )
-        raise ModerationRefused("Only another moderator may hear this appeal.")
+        raise ModerationRefused(_("Only another moderator may hear this appeal."))
     action = APPEAL_OUTCOMES[outcome]
     reason = _clean_reason(reason, action=Action.REJECT)  # a reason is owed either way
     decision = appeal.decision

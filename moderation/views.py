@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -27,7 +29,7 @@ from .forms import (
     FlagForm,
     parse_item,
 )
-from .models import KINDS, ModerationAction
+from .models import KIND_PLURALS, KINDS, ModerationAction, kind_name, label_lower
 from .templatetags.moderation import discussion_url
 
 Action = ModerationAction.Action
@@ -35,11 +37,16 @@ Action = ModerationAction.Action
 
 def _require(request, perm: str, obj=None) -> None:
     if not request.user.has_perm(perm, obj):
-        raise PermissionDenied("Only moderators may see this page.")
+        raise PermissionDenied(_("Only moderators may see this page."))
 
 
 def _errors_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _short_label(action: str) -> str:
+    """An action's label up to its colon: "Approve: publish it" -> "Approve"."""
+    return str(ACTION_LABELS[action]).split(":")[0].strip()
 
 
 def _safe_next(request, default: str) -> str:
@@ -70,7 +77,7 @@ def queue(request):
             "filters": filters,
             "consultations": consultations,
             "states": selectors.QUEUE_STATES,
-            "kinds": KINDS,
+            "kinds": KIND_PLURALS,
             "sorts": selectors.QUEUE_SORTS,
             "query": query.urlencode(),
             "bulk_form": BulkForm(),
@@ -96,6 +103,7 @@ def bulk(request):
     done, problems = 0, []
     for value in form.cleaned_data["items"]:
         kind, pk, expected = parse_item(value)
+        item = _("%(kind)s #%(pk)s") % {"kind": kind_name(kind), "pk": pk}
         try:
             content = selectors.content_get(kind=kind, pk=pk)
             services.content_decide(
@@ -106,18 +114,27 @@ def bulk(request):
                 expected_state=expected,
             )
         except Http404:
-            problems.append(f"{kind} #{pk}: it no longer exists.")
+            problems.append(_("%(item)s: it no longer exists.") % {"item": item})
         except services.AlreadyDecided as exc:
-            problems.append(f"{kind} #{pk}: {exc}")
+            problems.append(_("%(item)s: %(problem)s") % {"item": item, "problem": exc})
         except PermissionDenied as exc:
-            problems.append(f"{kind} #{pk}: {exc}")
+            problems.append(_("%(item)s: %(problem)s") % {"item": item, "problem": exc})
         except ValidationError as exc:
-            problems.append(f"{kind} #{pk}: {_errors_text(exc)}")
+            problems.append(
+                _("%(item)s: %(problem)s") % {"item": item, "problem": _errors_text(exc)}
+            )
         else:
             done += 1
     if done:
-        label = ACTION_LABELS[action].split(":")[0]
-        messages.success(request, f"{label}: done for {done} item{'s' if done != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext(
+                "%(action)s: done for %(count)d item.",
+                "%(action)s: done for %(count)d items.",
+                done,
+            )
+            % {"action": _short_label(action), "count": done},
+        )
     for problem in problems:
         messages.warning(request, problem)
     return redirect(back)
@@ -166,7 +183,7 @@ def decide(request, kind, pk):
     try:
         if action == Action.WARN:
             services.author_warn(acting_user=request.user, content=content, reason=reason)
-            done = "The author is warned."
+            done = _("The author is warned.")
         elif action == Action.SUSPEND:
             row = services.author_suspend(
                 acting_user=request.user,
@@ -175,7 +192,9 @@ def decide(request, kind, pk):
                 until=form.until_datetime,
                 for_good=form.cleaned_data["for_good"],
             )
-            done = f"The author is {services.suspension_words(row.suspended_until)}."
+            done = _("The author is %(suspension)s.") % {
+                "suspension": services.suspension_words(row.suspended_until)
+            }
         else:
             services.content_decide(
                 acting_user=request.user,
@@ -185,10 +204,11 @@ def decide(request, kind, pk):
                 expected_state=form.cleaned_data["expected_state"],
             )
             content.refresh_from_db(fields=["moderation_state"])
-            done = (
-                f"{ACTION_LABELS[action].split(':')[0]}: done. This {kind} is now "
-                f"{content.get_moderation_state_display().lower()}."
-            )
+            done = _("%(action)s: done. This %(kind)s is now %(state)s.") % {
+                "action": _short_label(action),
+                "kind": kind_name(kind),
+                "state": label_lower(content.get_moderation_state_display()),
+            }
     except services.AlreadyDecided as exc:
         messages.warning(request, str(exc))
         return redirect(here)
@@ -252,7 +272,11 @@ def appeal(request, pk):
     except ValidationError as exc:
         form.add_error(None, exc.messages)
         return _appeal_page(request, appeal, form=form, status=422)
-    messages.success(request, f"Appeal decided: {row.get_action_display().lower()}. It is final.")
+    messages.success(
+        request,
+        _("Appeal decided: %(outcome)s. It is final.")
+        % {"outcome": label_lower(row.get_action_display())},
+    )
     return redirect("moderation:queue")
 
 
@@ -301,8 +325,10 @@ def decision(request, pk):
         return _decision_page(request, decision, form=form, status=422)
     messages.success(
         request,
-        "Your appeal is sent. Another moderator will look at the decision again; you will "
-        "hear of the outcome.",
+        _(
+            "Your appeal is sent. Another moderator will look at the decision again; you will "
+            "hear of the outcome."
+        ),
     )
     return redirect("moderation:decision", pk=pk)
 
@@ -335,7 +361,8 @@ def report(request, kind, pk):
                 refusal = str(exc)
             else:
                 messages.success(
-                    request, "Thank you: your report is with the moderators, who will look at it."
+                    request,
+                    _("Thank you: your report is with the moderators, who will look at it."),
                 )
                 return redirect(discussion_url(content))
         status = 422
@@ -381,7 +408,7 @@ def log(request):
             "filters": filters,
             "consultations": consultations,
             "actions": Action.choices,
-            "kinds": KINDS,
+            "kinds": KIND_PLURALS,
             "actors": selectors.log_actors(),
             "query": query.urlencode(),
         },

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 from .forms import SeedUploadForm
 from .models import (
@@ -45,13 +46,17 @@ class ConsultationAdmin(admin.ModelAdmin):
             )
         form = SeedUploadForm(request.POST or None, request.FILES or None, acting_user=request.user)
         if request.method == "POST" and form.is_valid():
-            messages.success(request, f"Imported {form.cleaned_data['file'].name}: {form.report}.")
+            messages.success(
+                request,
+                _("Imported %(name)s: %(report)s.")
+                % {"name": form.cleaned_data["file"].name, "report": form.report},
+            )
             return redirect(reverse("admin:recommendations_consultation_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
-            "title": "Upload a seed file",
+            "title": _("Upload a seed file"),
         }
         return TemplateResponse(
             request, "admin/recommendations/consultation/upload_seed.html", context

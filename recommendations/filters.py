@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import Advocate, Pillar, Recommendation
 
@@ -7,21 +8,25 @@ from .models import Advocate, Pillar, Recommendation
 class RecommendationFilter(django_filters.FilterSet):
     """The filters of the recommendation list; the web page and the API share it."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     pillar = django_filters.ModelChoiceFilter(
-        queryset=Pillar.objects.none(), to_field_name="code", empty_label="All pillars"
+        queryset=Pillar.objects.none(),
+        to_field_name="code",
+        label=_("Pillar"),
+        empty_label=_("All pillars"),
     )
     advocate = django_filters.ModelChoiceFilter(
         queryset=Advocate.objects.all(),
         to_field_name="slug",
         field_name="advocates",
-        empty_label="All advocates",
+        label=_("Advocates"),
+        empty_label=_("All advocates"),
     )
     source = django_filters.ChoiceFilter(
-        choices=Recommendation.Source.choices, empty_label="All sources"
+        choices=Recommendation.Source.choices, label=_("Source"), empty_label=_("All sources")
     )
     status = django_filters.ChoiceFilter(
-        choices=Recommendation.Status.choices, empty_label="Any status"
+        choices=Recommendation.Status.choices, label=_("Status"), empty_label=_("Any status")
     )
 
     class Meta:
@@ -40,7 +45,8 @@ class RecommendationFilter(django_filters.FilterSet):
                     (Recommendation.Source.PANEL, Recommendation.Source.PANEL.label),
                     (
                         Recommendation.Source.ORGANISER,
-                        f"{consultation.organiser}'s recommendation following the event",
+                        _("%(organiser)s's recommendation following the event")
+                        % {"organiser": consultation.organiser},
                     ),
                 ]
 

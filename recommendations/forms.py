@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .seeding import SeedError, seed_import
 
@@ -6,7 +7,9 @@ from .seeding import SeedError, seed_import
 class SeedUploadForm(forms.Form):
     """The admin's seed upload: the same validation and errors as `seed_recommendations`."""
 
-    file = forms.FileField(help_text="A seed file in YAML, JSON or CSV (see the README's schema).")
+    file = forms.FileField(
+        help_text=_("A seed file in YAML, JSON or CSV (see the README's schema).")
+    )
 
     MAX_SIZE = 5 * 1024 * 1024
 
@@ -18,7 +21,7 @@ class SeedUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_SIZE:
-            raise forms.ValidationError("The file is larger than 5 MB.")
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
         try:
             self.report = seed_import(
                 sources=[(upload.name, upload.read())], acting_user=self.acting_user

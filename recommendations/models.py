@@ -2,22 +2,24 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Consultation(models.Model):
     """One consultation: a document whose recommendations stakeholders discuss."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=300)
     organiser = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Who convened the consultation, e.g. Johnson & Johnson.",
+        help_text=_("Who convened the consultation, e.g. Johnson & Johnson."),
     )
     summary = models.TextField(blank=True)
     source_document = models.CharField(max_length=500, blank=True)
@@ -58,11 +60,11 @@ class Consultation(models.Model):
 class Pillar(models.Model):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="pillars")
     code = models.CharField(
-        max_length=20, help_text="Stable code within the consultation, e.g. P1."
+        max_length=20, help_text=_("Stable code within the consultation, e.g. P1.")
     )
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
-    heading = models.CharField(max_length=300, blank=True, help_text="The source's heading.")
+    heading = models.CharField(max_length=300, blank=True, help_text=_("The source's heading."))
     summary = models.TextField(blank=True)
 
     class Meta:
@@ -96,7 +98,7 @@ class Challenge(models.Model):
         Consultation, on_delete=models.CASCADE, related_name="challenges"
     )
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="challenges")
-    code = models.CharField(max_length=20, help_text="Stable code, e.g. P1-C1.")
+    code = models.CharField(max_length=20, help_text=_("Stable code, e.g. P1-C1."))
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
@@ -118,20 +120,20 @@ class Challenge(models.Model):
 
 class Recommendation(models.Model):
     class Source(models.TextChoices):
-        PANEL = "panel", "Panel recommendation"
-        ORGANISER = "organiser", "Organiser's recommendation following the event"
+        PANEL = "panel", _("Panel recommendation")
+        ORGANISER = "organiser", _("Organiser's recommendation following the event")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open for discussion"
-        UNDER_REVIEW = "under_review", "Under review"
-        ADOPTED = "adopted", "Adopted"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open for discussion")
+        UNDER_REVIEW = "under_review", _("Under review")
+        ADOPTED = "adopted", _("Adopted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="recommendations"
     )
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="recommendations")
-    reference = models.CharField(max_length=20, help_text="Stable reference, e.g. P2-R4.")
+    reference = models.CharField(max_length=20, help_text=_("Stable reference, e.g. P2-R4."))
     position = models.PositiveIntegerField(default=0)
     # The current wording; every wording, this one included, is also a RecommendationVersion.
     title = models.CharField(max_length=300)
@@ -165,7 +167,9 @@ class Recommendation(models.Model):
 
     def get_source_display_for(self, consultation: Consultation) -> str:
         if self.source == self.Source.ORGANISER and consultation.organiser:
-            return f"{consultation.organiser}'s recommendation following the event"
+            return gettext("%(organiser)s's recommendation following the event") % {
+                "organiser": consultation.organiser
+            }
         return self.get_source_display()
 
 

@@ -6,6 +6,10 @@ only place them. Every chart has a <title>, a <desc> and a data table beside it.
 
 from dataclasses import dataclass, field
 
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from .selectors import RecommendationResult, Week
 
 SUPPORT = "#1d6b35"
@@ -75,7 +79,7 @@ def consensus_chart(results: list[RecommendationResult]) -> Chart:
         reference = result.recommendation.reference
         chart.texts.append(Text(str(label_w - 8), _n(y + 15), reference, "end"))
         score = result.score
-        value = score_text(score) if score is not None else "no score"
+        value = score_text(score) if score is not None else _("no score")
         chart.texts.append(Text(str(label_w + plot_w + 6), _n(y + 15), value))
         if score:
             width = abs(score) * half
@@ -93,7 +97,8 @@ def consensus_chart(results: list[RecommendationResult]) -> Chart:
 
 
 def _day(date) -> str:
-    return f"{date.day} {date:%b %Y}"
+    """The day with the month's abbreviation in the active language, e.g. 2 Mar 2026."""
+    return date_format(date, "j M Y")
 
 
 def _nice_ceiling(value: int) -> int:
@@ -117,9 +122,28 @@ def activity_chart(weeks: list[Week]) -> Chart:
     every = max(-(-56 // slot), -(-len(weeks) // 12))
     for i, week in enumerate(weeks):
         x = left + i * slot + 3
-        for offset, count, fill, noun in (
-            (0, week.positions, POSITIONS, "position"),
-            (10, week.comments, f"url(#hatch-comments) {COMMENTS}", "comment"),
+        day = _day(week.start)
+        for offset, count, fill, label in (
+            (
+                0,
+                week.positions,
+                POSITIONS,
+                ngettext(
+                    "Week of %(day)s: %(count)s position",
+                    "Week of %(day)s: %(count)s positions",
+                    week.positions,
+                ),
+            ),
+            (
+                10,
+                week.comments,
+                f"url(#hatch-comments) {COMMENTS}",
+                ngettext(
+                    "Week of %(day)s: %(count)s comment",
+                    "Week of %(day)s: %(count)s comments",
+                    week.comments,
+                ),
+            ),
         ):
             height = plot_h * count / ceiling
             chart.bars.append(
@@ -129,10 +153,10 @@ def activity_chart(weeks: list[Week]) -> Chart:
                     width="9",
                     height=_n(height),
                     fill=fill,
-                    label=f"Week of {_day(week.start)}: {count} {noun}{'' if count == 1 else 's'}",
+                    label=label % {"day": day, "count": count},
                 )
             )
         if i % every == 0:
-            label = f"{week.start.day} {week.start:%b}"
+            label = date_format(week.start, "j M")
             chart.texts.append(Text(str(x + 10), str(base + 16), label, "middle"))
     return chart

@@ -1,18 +1,19 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class PillarFilterForm(forms.Form):
     """The results' one filter: a pillar of the consultation (blank: all of them)."""
 
-    pillar = forms.ChoiceField(label="Pillar", required=False)
+    pillar = forms.ChoiceField(label=_("Pillar"), required=False)
 
     def __init__(self, *args, pillars, **kwargs):
         super().__init__(*args, **kwargs)
         self.pillars = {p.code: p for p in pillars}
-        self.fields["pillar"].choices = [("", "All pillars")] + [
+        self.fields["pillar"].choices = [("", _("All pillars"))] + [
             (p.code, f"{p.code} · {p.title}") for p in pillars
         ]
-        self.fields["pillar"].error_messages["invalid_choice"] = (
+        self.fields["pillar"].error_messages["invalid_choice"] = _(
             "This consultation has no pillar %(value)s: choose one from the list."
         )
 

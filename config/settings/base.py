@@ -50,11 +50,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from STATIC_ROOT under gunicorn (production.py stores it compressed
+    # and with hashed names, so that it can be cached for ever).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -73,6 +77,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "digests.context_processors.notifications",
@@ -84,9 +89,15 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web, worker and beat share one SQLite file: wait for the lock instead of failing.
+    # web, worker and beat share one SQLite file: wait for the lock instead of failing, and
+    # use the write-ahead log, so that readers never wait for a writer and a commit does not
+    # wait for the disk (a crash of the machine may lose the last commits, never corrupt).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -146,6 +157,15 @@ MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
 DELETED_ACCOUNTS_KEEP_POSITIONS = env.bool("DELETED_ACCOUNTS_KEEP_POSITIONS", default=True)
 
 LANGUAGE_CODE = "en"
+# The interface speaks Belgium's three languages and English; contributions stay in the
+# language they were written in.
+LANGUAGES = [
+    ("en", "English"),
+    ("nl", "Nederlands"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

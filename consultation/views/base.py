@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from recommendations import selectors as recommendation_selectors
 
@@ -25,7 +26,7 @@ def load_recommendation(request, slug: str, reference: str):
 def error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc) or "You may not do that."
+    return str(exc) or _("You may not do that.")
 
 
 def refuse(request, message: str, *, status: int, back: str) -> HttpResponse:
@@ -46,8 +47,10 @@ def rate_limited(request, kind: str, *, back: str) -> HttpResponse | None:
     if over_limit(request, kind):
         return refuse(
             request,
-            "You are contributing faster than this consultation allows. "
-            "Wait a few minutes and try again.",
+            _(
+                "You are contributing faster than this consultation allows. "
+                "Wait a few minutes and try again."
+            ),
             status=429,
             back=back,
         )

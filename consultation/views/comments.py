@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, services
@@ -25,10 +27,10 @@ from ..rules import dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
 # The words of base.rate_limited: that helper redirects, and these forms must keep the text.
-RATE_LIMITED = (
+RATE_LIMITED = gettext_lazy(
     "You are contributing faster than this consultation allows. Wait a few minutes and try again."
 )
-SIGN_IN = "Sign in to take part. Reading is open to everyone."
+SIGN_IN = gettext_lazy("Sign in to take part. Reading is open to everyone.")
 
 
 # -- Loading --------------------------------------------------------------------------------
@@ -195,7 +197,7 @@ def _form_again(request, recommendation, amendment, *, open_form, status, target
 def _done(request, recommendation, amendment, comment, *, message: str):
     """After a write: htmx gets the section at the page showing the comment; a plain form
     goes to the comment (on its permalink page when it was posted from there)."""
-    order, _ = _view_state(request.POST)
+    order, _page = _view_state(request.POST)
     page = selectors.comment_thread_page_number(comment=comment, order=order, viewer=request.user)
     if request.htmx:
         return _section(
@@ -281,9 +283,9 @@ def _post(request, recommendation, amendment, parent: Comment | None = None):
         )
     comment.recommendation = recommendation
     if comment.moderation_state == ModerationState.PENDING:
-        message = "Your comment awaits moderation: others read it once a moderator approves it."
+        message = _("Your comment awaits moderation: others read it once a moderator approves it.")
     else:
-        message = "Your reply is published." if parent else "Your comment is published."
+        message = _("Your reply is published.") if parent else _("Your comment is published.")
     return _done(request, recommendation, amendment, comment, message=message)
 
 
@@ -307,7 +309,7 @@ def comment_reply(request, slug, reference, pk):
             request,
             recommendation,
             amendment,
-            "That comment was removed: it takes no replies.",
+            _("That comment was removed: it takes no replies."),
             status=409,
         )
     return _post(request, recommendation, amendment, parent=parent)
@@ -324,7 +326,9 @@ def comment_edit(request, slug, reference, pk):
     open_form = {"key": f"edit-{comment.pk}", "body": body}
     refusal = dialogue_refusal(request.user, recommendation)
     if refusal or not request.user.has_perm("consultation.change_comment", comment):
-        message = refusal or "Only its author can edit this comment while the consultation is open."
+        message = refusal or _(
+            "Only its author can edit this comment while the consultation is open."
+        )
         return _refused(request, recommendation, amendment, message)
     if over_limit(request, "comment"):
         return _form_again(
@@ -348,7 +352,7 @@ def comment_edit(request, slug, reference, pk):
             status=422,
             target=comment,
         )
-    return _done(request, recommendation, amendment, comment, message="Your comment is updated.")
+    return _done(request, recommendation, amendment, comment, message=_("Your comment is updated."))
 
 
 @login_required
@@ -365,7 +369,7 @@ def comment_delete(request, slug, reference, pk):
         services.comment_delete(comment=comment, acting_user=request.user)
     except services.ContributionRefused as exc:
         return _refused(request, recommendation, amendment, str(exc))
-    return _done(request, recommendation, amendment, comment, message="Your comment is removed.")
+    return _done(request, recommendation, amendment, comment, message=_("Your comment is removed."))
 
 
 @login_required
@@ -375,7 +379,7 @@ def comment_revisions(request, slug, reference, pk):
     recommendation = load_recommendation(request, slug, reference)
     comment = _load_comment(request, recommendation, pk)
     if not request.user.has_perm("consultation.view_comment_revisions"):
-        raise PermissionDenied("Only moderators can read the earlier texts of a comment.")
+        raise PermissionDenied(_("Only moderators can read the earlier texts of a comment."))
     return render(
         request,
         "consultation/comment_revisions.html",

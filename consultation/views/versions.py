@@ -3,20 +3,25 @@
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from ..diffs import word_diff
 from ..models import Amendment
 from .base import load_recommendation
 
 
-def _version_number(raw: str | None, numbers: set[int], label: str) -> tuple[int | None, str]:
+def _version_number(raw: str | None, numbers: set[int], which: str) -> tuple[int | None, str]:
     """(number, "") for a version this recommendation has, else (None, why)."""
     try:
         number = int(raw)
     except (TypeError, ValueError):
-        return None, f"The {label} version must be a version number."
+        if which == "first":
+            return None, _("The first version must be a version number.")
+        return None, _("The second version must be a version number.")
     if number not in numbers:
-        return None, f"There is no version {number} of this recommendation."
+        return None, _("There is no version %(number)d of this recommendation.") % {
+            "number": number
+        }
     return number, ""
 
 

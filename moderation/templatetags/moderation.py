@@ -3,9 +3,14 @@
 from django import template
 from django.urls import reverse
 
+from consultation.models import ModerationState
+
+from .. import models
 from ..models import kind_of
 
 register = template.Library()
+
+PUBLISHED = ModerationState.PUBLISHED
 
 
 @register.filter
@@ -48,3 +53,52 @@ def content_kind(content) -> str:
 @register.simple_tag
 def report_url(content) -> str:
     return reverse("moderation:report", args=[kind_of(content), content.pk])
+
+
+@register.filter
+def kind_name(kind: str) -> str:
+    """A kind of contribution ("comment") in the active language."""
+    return models.kind_name(kind)
+
+
+@register.filter
+def state_word(state: str) -> str:
+    """A moderation state's code ("pending"), as the log shows it, in the active language."""
+    return models.state_word(state)
+
+
+@register.filter
+def label_lower(label) -> str:
+    """A choice's label inside a sentence (lower case, but German nouns keep their capital)."""
+    return models.label_lower(label)
+
+
+def _include(context, name: str, obj) -> str:
+    """What `{% include name with obj=obj %}` renders, with the template cached per render."""
+    cache = context.render_context.dicts[0].setdefault("moderation:templates", {})
+    tpl = cache.get(name)
+    if tpl is None:
+        tpl = cache[name] = context.template.engine.get_template(name)
+    with context.push(obj=obj):
+        return tpl.render(context)
+
+
+@register.simple_tag(takes_context=True)
+def state_badge(context, obj) -> str:
+    """moderation/_state_badge.html for `obj`; nothing, without rendering it, when published
+    (what almost every row of the dialogue's lists is)."""
+    if obj.moderation_state == PUBLISHED:
+        return ""
+    return _include(context, "moderation/_state_badge.html", obj)
+
+
+@register.simple_tag(takes_context=True)
+def moderation_status(context, obj) -> str:
+    """moderation/_status.html for `obj` (state badge, report link); nothing, without
+    rendering it, when it would show neither: published, and the viewer is signed out or
+    its author."""
+    if obj.moderation_state == PUBLISHED:
+        user = context.get("user")
+        if user is None or not user.is_authenticated or obj.author_id == user.pk:
+            return ""
+    return _include(context, "moderation/_status.html", obj)

@@ -1,6 +1,8 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from results.charts import score_text
+from results.selectors import NO_GROUP
 
 register = template.Library()
 
@@ -14,3 +16,10 @@ def score(value):
 @register.filter
 def percent(value):
     return "—" if value is None else f"{round(value * 100)}%"
+
+
+@register.filter
+def group_name(value):
+    """A stakeholder group's name as the results show it: the row of the positions from people
+    who gave no group (NO_GROUP, English in the CSV's columns) in the active language."""
+    return _("No group given") if value == NO_GROUP else value
