@@ -197,3 +197,33 @@ def test_concurrent_duplicate_position_requests_leave_one_row(
 
     assert errors == []
     assert Position.objects.filter(author=person, recommendation=rec).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_held_reason_shows_in_place_to_its_author_only(client, make_person, recommendation):
+    from moderation.models import ModerationPolicy
+
+    ModerationPolicy.objects.create(
+        consultation=recommendation.consultation, mode=ModerationPolicy.Mode.PRE_ALL
+    )
+    author = make_person("author@example.org")
+    client.force_login(author)
+    response = client.post(
+        url("position_take", recommendation),
+        {"stance": "oppose", "reason": "Held for review, this reason."},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert Position.objects.get().moderation_state == "pending"
+    # In the list of positions (not only in the author's own form), marked as held.
+    listed = _positions_list(response.content.decode())
+    assert "Held for review, this reason." in listed
+    client.force_login(make_person("other@example.org"))
+    page = client.get(recommendation.get_absolute_url())
+    assert "Held for review, this reason." not in page.content.decode()
+
+
+def _positions_list(html: str) -> str:
+    start = html.index('<ul class="plain positions-list">')
+    return html[start : html.index("</ul>", start)]

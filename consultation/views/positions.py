@@ -18,7 +18,9 @@ def _positions_section(request, recommendation, *, status=200, error=None, form_
         "recommendation": recommendation,
         "current_version": versions[0] if versions else None,
         "summary": selectors.position_summary(recommendation=recommendation),
-        "positions": selectors.position_page(recommendation=recommendation, page=1),
+        "positions": selectors.position_page(
+            recommendation=recommendation, page=1, viewer=request.user
+        ),
         "participation": selectors.participation_of(
             user=request.user, recommendation=recommendation
         ),
