@@ -26,6 +26,7 @@ from django.utils.translation import override
 from accounts.models import User
 from accounts.rules import is_moderator
 from consultation.models import Amendment, Comment, ModerationState, Notification, Position
+from digests.notifications import notify_reply
 from recommendations.models import Recommendation
 
 from . import emails
@@ -368,6 +369,12 @@ def flag_create(*, acting_user: User, content, reason: str, text: str = "") -> F
 # -- Decisions on contributions -------------------------------------------------------------
 
 
+def _on_published(content) -> None:
+    """A reply that waited for a moderator reaches its parent's author only now."""
+    if isinstance(content, Comment) and content.moderation_state == State.PUBLISHED:
+        notify_reply(comment=content)
+
+
 @transaction.atomic
 def content_decide(
     *, acting_user: User, content, action: str, reason: str = "", expected_state: str
@@ -406,6 +413,7 @@ def content_decide(
             )
         content.moderation_state = after
         content.save(update_fields=["moderation_state"])
+        _on_published(content)
         resolution = (
             Flag.Resolution.UPHELD if action in UPHOLDS_FLAGS else Flag.Resolution.DISMISSED
         )
@@ -582,6 +590,7 @@ def appeal_decide(
         ):
             after = content.moderation_state = State.PUBLISHED
             content.save(update_fields=["moderation_state"])
+            _on_published(content)
         elif decision.action == Action.SUSPEND:
             User.objects.filter(pk=decision.subject_user_id).update(suspended_until=None)
             extra["suspended_until"] = None

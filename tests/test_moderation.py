@@ -113,6 +113,27 @@ def log_of(content) -> list[tuple]:
 
 
 @pytest.mark.django_db
+def test_a_held_reply_reaches_the_parents_author_once_a_moderator_approves_it(
+    author, make_person, moderator, recommendation
+):
+    parent_author = make_person("parent@example.org", display_name="Pat Parent")
+    parent = comment(parent_author, recommendation)
+    policy(recommendation, mode=ModerationPolicy.Mode.PRE_ALL)
+    reply = comment(author, recommendation, body="A held reply.", parent=parent)
+    replies = Notification.objects.filter(user=parent_author, kind=Notification.Kind.REPLY)
+    assert reply.moderation_state == State.PENDING
+    assert not replies.exists()  # nobody hears of what may never be published
+
+    decide(moderator, reply, "approve")
+
+    (notification,) = replies
+    assert notification.url == reply.get_absolute_url()
+    decide(moderator, reply, "hide", reason="Off-topic.")
+    decide(moderator, reply, "restore", reason="On reflection, on topic.")
+    assert replies.count() == 1  # published again: not a second notification
+
+
+@pytest.mark.django_db
 def test_a_persons_first_n_contributions_wait_for_a_moderator(author, moderator, recommendation):
     policy(recommendation, mode=ModerationPolicy.Mode.PRE_FIRST_N, first_n=2)
 
