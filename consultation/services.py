@@ -134,10 +134,19 @@ def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     CommentRevision.objects.create(
         comment=comment, body=comment.body, created_at=comment.edited_at or comment.created_at
     )
+    # The new text meets the consultation's policy as a new one would: a review term, or a
+    # comment the moderators had hidden, sends it back to them.
+    comment.moderation_state = initial_state(
+        author=acting_user,
+        recommendation=comment.recommendation,
+        text=body,
+        previous_state=comment.moderation_state,
+        previous_text=comment.body,
+    )
     comment.body = body
     comment.body_html = render_markdown(body)
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment.save(update_fields=["body", "body_html", "edited_at", "moderation_state"])
     return comment
 
 

@@ -134,6 +134,22 @@ def test_a_held_reply_reaches_the_parents_author_once_a_moderator_approves_it(
 
 
 @pytest.mark.django_db
+def test_an_edit_meets_the_policy_as_a_new_text_would(author, recommendation):
+    published = comment(author, recommendation)
+    policy(recommendation, review_terms="miracle cure\n")
+
+    consultation_services.comment_edit(
+        comment=published, acting_user=author, body="Clear guidance, and fewer typos."
+    )
+    assert published.moderation_state == State.PUBLISHED
+    consultation_services.comment_edit(
+        comment=published, acting_user=author, body="CAR-T is a miracle cure."
+    )
+    published.refresh_from_db()
+    assert published.moderation_state == State.PENDING
+
+
+@pytest.mark.django_db
 def test_a_persons_first_n_contributions_wait_for_a_moderator(author, moderator, recommendation):
     policy(recommendation, mode=ModerationPolicy.Mode.PRE_FIRST_N, first_n=2)
 
