@@ -390,6 +390,119 @@ def test_a_comment_awaiting_moderation_shows_to_its_author_only(
     assert "Held back." in client.get(url("comment", recommendation, held.pk)).content.decode()
 
 
+def _held(state, author, rec, body, **kwargs) -> Comment:
+    """A comment awaiting a moderator (pre-moderation of everything) or hidden by one."""
+    from moderation import services as moderation_services
+    from moderation.models import ModerationAction, ModerationPolicy
+
+    if state == "pending":
+        ModerationPolicy.objects.update_or_create(
+            consultation=rec.consultation, defaults={"mode": ModerationPolicy.Mode.PRE_ALL}
+        )
+        held = comment(author, rec, body, **kwargs)
+    else:
+        held = comment(author, rec, body, **kwargs)
+        moderator = User.objects.get(email="moderator@example.org")
+        moderation_services.content_decide(
+            acting_user=moderator,
+            content=held,
+            action=ModerationAction.Action.HIDE,
+            reason="Off topic.",
+            expected_state="published",
+        )
+    held.refresh_from_db()
+    assert held.moderation_state == state
+    return held
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["pending", "hidden"])
+def test_a_held_comment_reads_to_its_author_and_moderators_only_on_every_page_and_partial(
+    client, stakeholder, other, moderator, recommendation, state
+):
+    # The amendment and the thread's root are published (no pre-moderation yet; a moderator's
+    # own words publish at once); the stakeholder's comment and reply are held back.
+    amendment = services.amendment_propose(
+        author=other,
+        recommendation=recommendation,
+        title="New title",
+        body="New body",
+        justification="Clearer.",
+    )
+    root = comment(moderator, recommendation, "Open words.", amendment=amendment)
+    held = _held(state, stakeholder, recommendation, "Held words.", amendment=amendment)
+    reply = _held(
+        state, stakeholder, recommendation, "Held reply.", amendment=amendment, parent=root
+    )
+    amendment_page = url("amendment", recommendation, amendment.pk)
+    partial = url("amendment_comments", recommendation, amendment.pk)
+
+    for viewer, sees in [(None, False), (other, False), (stakeholder, True), (moderator, True)]:
+        client.logout()
+        if viewer:
+            client.force_login(viewer)
+        who = viewer.email if viewer else "anonymous"
+        pages = {
+            "amendment page": section(client.get(amendment_page).content.decode()),
+            "section (htmx)": client.get(partial, headers=HTMX).content.decode(),
+            "section, newest (htmx)": client.get(
+                partial, {"order": "newest"}, headers=HTMX
+            ).content.decode(),
+            "section, most replied (htmx)": client.get(
+                partial, {"order": "most-replied"}, headers=HTMX
+            ).content.decode(),
+            "the root's permalink": client.get(root.get_absolute_url()).content.decode(),
+        }
+        for name, html in pages.items():
+            assert "Open words." in html, (who, name)
+            assert ("Held reply." in html) is sees, (who, name)
+            if name != "the root's permalink":
+                assert ("Held words." in html) is sees, (who, name)
+        for permalink in (held.get_absolute_url(), reply.get_absolute_url()):
+            response = client.get(permalink)
+            assert response.status_code == (200 if sees else 404), (who, permalink)
+            if sees:
+                html = response.content.decode()
+                assert "Held words." in html or "Held reply." in html
+                assert f"{amendment_page}#comment-" in html  # back to the amendment's page
+        # Nor does a held comment take replies from those who may not read it.
+        if viewer is not None and not sees:
+            reply_url = url("comment_reply", recommendation, held.pk)
+            assert client.post(reply_url, {"body": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_amendment_page_offers_moderators_the_earlier_texts_of_a_comment(
+    client, stakeholder, other, moderator, recommendation
+):
+    amendment = services.amendment_propose(
+        author=other,
+        recommendation=recommendation,
+        title="New title",
+        body="New body",
+        justification="Clearer.",
+    )
+    note = comment(stakeholder, recommendation, "First thoughts.", amendment=amendment)
+    services.comment_edit(comment=note, acting_user=stakeholder, body="Second thoughts.")
+    revisions = url("comment_revisions", recommendation, note.pk)
+    pages = [
+        url("amendment", recommendation, amendment.pk),
+        note.get_absolute_url(),
+    ]
+    for viewer, sees in [(None, False), (stakeholder, False), (moderator, True)]:
+        client.logout()
+        if viewer:
+            client.force_login(viewer)
+        for page in pages:
+            html = client.get(page).content.decode()
+            assert "Second thoughts." in html
+            assert (revisions in html) is sees, (viewer, page)
+        html = client.get(
+            url("amendment_comments", recommendation, amendment.pk), headers=HTMX
+        ).content.decode()
+        assert (revisions in html) is sees, (viewer, "section (htmx)")
+
+
 # -- Bad input and rate limits --------------------------------------------------------------
 
 

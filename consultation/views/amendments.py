@@ -10,6 +10,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services
@@ -21,7 +23,7 @@ from .base import error_text, load_recommendation, refuse
 
 FIELDS = ("title", "body", "justification", "evidence_links")
 # The words of base.rate_limited: that helper redirects, and these forms must keep the text.
-RATE_LIMITED = (
+RATE_LIMITED = gettext_lazy(
     "You are contributing faster than this consultation allows. Wait a few minutes and try again."
 )
 
@@ -92,8 +94,11 @@ def _moved_on(form: dict, current) -> dict | None:
     form["base"] = current.number  # the next submission is on the new wording
     return {
         "form": [
-            f"The recommendation's wording changed while you were writing: it now reads as "
-            f"version {current.number}. Check your text against it, then submit again."
+            _(
+                "The recommendation's wording changed while you were writing: it now reads as "
+                "version %(number)s. Check your text against it, then submit again."
+            )
+            % {"number": current.number}
         ]
     }
 
@@ -158,9 +163,11 @@ def amendment_propose(request, slug, reference):
             request, recommendation, current, form=form, errors=_errors(exc), status=422
         )
     if amendment.moderation_state == "pending":
-        messages.success(request, "Your amendment awaits moderation: others read it once approved.")
+        messages.success(
+            request, _("Your amendment awaits moderation: others read it once approved.")
+        )
     else:
-        messages.success(request, "Your amendment is published: others can now discuss it.")
+        messages.success(request, _("Your amendment is published: others can now discuss it."))
     return redirect(_amendment_url(recommendation, amendment))
 
 
@@ -210,7 +217,6 @@ def _amendment_page(
         }
     participation = selectors.participation_of(user=user, recommendation=recommendation)
     refusal = dialogue_refusal(user, recommendation)
-    order = request.GET.get("order", "oldest")
     context = {
         "consultation": recommendation.consultation,
         "recommendation": recommendation,
@@ -229,18 +235,16 @@ def _amendment_page(
         "refusal": refusal,
         "participation": participation,
         **_endorsement_context(request, amendment, participation, refusal),
-        # What the comments section expects, as on the recommendation's page.
-        "threads": selectors.comment_thread_page(
+        # What the comments section expects, as on the recommendation's page: the threads the
+        # viewer may read (moderation), the orders, and whether they may read earlier texts.
+        **selectors.comment_section(
             recommendation=recommendation,
             amendment=amendment,
-            order=order,
+            order=request.GET.get("order"),
             page=request.GET.get("page"),
             viewer=user,
         ),
-        "comment_order": order if order in selectors.COMMENT_ORDERS else "oldest",
-        "comment_orders": [
-            (key, key.replace("-", " ").capitalize()) for key in selectors.COMMENT_ORDERS
-        ],
+        "can_view_revisions": selectors.can_view_comment_revisions(user),
     }
     return render(request, "consultation/amendment_detail.html", context, status=status)
 
@@ -283,7 +287,7 @@ def amendment_update(request, slug, reference, pk):
         return refuse(request, str(exc), status=403, back=back)
     except ValidationError as exc:
         return again(_errors(exc), 422)
-    messages.success(request, "Your amendment is updated: it is open on the current wording.")
+    messages.success(request, _("Your amendment is updated: it is open on the current wording."))
     return redirect(back)
 
 
@@ -299,7 +303,7 @@ def amendment_decide(request, slug, reference, pk):
     reason = request.POST.get("reason", "")
     if decision not in ("accept", "reject"):
         return refuse(
-            request, "Choose to accept or to reject the amendment.", status=400, back=back
+            request, _("Choose to accept or to reject the amendment."), status=400, back=back
         )
     try:
         if decision == "accept":
@@ -321,11 +325,14 @@ def amendment_decide(request, slug, reference, pk):
     if decision == "accept":
         messages.success(
             request,
-            f"Amendment accepted: {recommendation.reference} now reads as version "
-            f"{amendment.resulting_version.number}.",
+            _("Amendment accepted: %(reference)s now reads as version %(number)s.")
+            % {
+                "reference": recommendation.reference,
+                "number": amendment.resulting_version.number,
+            },
         )
     else:
-        messages.success(request, "Amendment rejected; its author can read your reason.")
+        messages.success(request, _("Amendment rejected; its author can read your reason."))
     return redirect(back)
 
 
@@ -339,7 +346,7 @@ def amendment_withdraw(request, slug, reference, pk):
         services.amendment_withdraw(amendment=amendment, acting_user=request.user)
     except services.ContributionRefused as exc:
         return refuse(request, str(exc), status=403, back=back)
-    messages.success(request, "You withdrew your amendment.")
+    messages.success(request, _("You withdrew your amendment."))
     return redirect(back)
 
 
