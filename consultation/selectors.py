@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 import rules
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Recommendation
 
@@ -28,10 +31,18 @@ COMMENT_ORDERS = {
     "newest": ("-created_at", "-pk"),
     "most-replied": ("-reply_count", "created_at", "pk"),
 }
+COMMENT_ORDER_LABELS = {
+    "oldest": _("Oldest"),
+    "newest": _("Newest"),
+    "most-replied": _("Most replied"),
+}
 AUTHOR_FIELDS = ("author", "author__stakeholder_group")
 # Moderation: a read given the `viewer` shows what they may read (the published, their own,
 # everything to moderators: `visible_to`); without one, what the public reads.
 PUBLISHED = Q(moderation_state=ModerationState.PUBLISHED)
+# The key of the positions of people without a stakeholder group (the API's key too: kept in
+# English; the page shows GroupBreakdown.label).
+NO_GROUP = "No group given"
 
 
 def _top_level(recommendation: Recommendation, amendment: Amendment | None) -> QuerySet[Comment]:
@@ -49,6 +60,20 @@ def _nest(roots: list[Comment], replies, recommendation: Recommendation) -> list
         comment.children = children.get(comment.pk, [])
         comment.recommendation = recommendation
     return [*roots, *replies]
+
+
+def _published_reply_count() -> Coalesce:
+    """A thread's published replies, as a subquery: unlike a join with GROUP BY over the
+    page's wide rows, PostgreSQL computes it for the 20 threads shown (in the oldest and
+    newest orders), and the paginator's count leaves it out."""
+    replies = (
+        Comment.objects.filter(root=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED)
+        .order_by()
+        .values("root")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(replies), 0)
 
 
 def comment_thread_page(
@@ -69,12 +94,7 @@ def comment_thread_page(
         _top_level(recommendation, amendment)
         .visible_to(viewer)
         .select_related(*AUTHOR_FIELDS)
-        .annotate(
-            reply_count=Count(
-                "thread_replies",
-                filter=Q(thread_replies__moderation_state=ModerationState.PUBLISHED),
-            )
-        )
+        .annotate(reply_count=_published_reply_count())
         .order_by(*order_by)
     )
     threads = Paginator(top, THREADS_PER_PAGE).get_page(page)
@@ -167,7 +187,7 @@ def comment_section(
             viewer=viewer,
         ),
         "comment_order": order,
-        "comment_orders": [(key, key.replace("-", " ").capitalize()) for key in COMMENT_ORDERS],
+        "comment_orders": [(key, COMMENT_ORDER_LABELS[key]) for key in COMMENT_ORDERS],
     }
 
 
@@ -192,6 +212,11 @@ def _counted_positions(recommendation: Recommendation) -> QuerySet[Position]:
 class GroupBreakdown:
     group: str
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The group's name as the page shows it (the no-group key in the reader's language)."""
+        return gettext("No group given") if self.group == NO_GROUP else self.group
 
     @property
     def total(self) -> int:
@@ -224,7 +249,7 @@ def position_summary(*, recommendation: Recommendation) -> PositionSummary:
     totals = dict.fromkeys(Position.Stance.values, 0)
     groups: dict[str, GroupBreakdown] = {}
     for row in rows:
-        name = row["author__stakeholder_group__name"] or "No group given"
+        name = row["author__stakeholder_group__name"] or NO_GROUP
         groups.setdefault(name, GroupBreakdown(name)).counts[row["stance"]] = row["n"]
         totals[row["stance"]] += row["n"]
     return PositionSummary(totals=totals, groups=list(groups.values()))
@@ -243,19 +268,29 @@ def position_page(
     return Paginator(positions, POSITIONS_PER_PAGE).get_page(page)
 
 
+def _count_of(rows: QuerySet) -> Coalesce:
+    """How many of `rows` belong to the amendment of the outer query."""
+    per_amendment = (
+        rows.filter(amendment=OuterRef("pk"))
+        .order_by()
+        .values("amendment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_amendment), 0)
+
+
 def amendment_list(*, recommendation: Recommendation, viewer=None) -> QuerySet[Amendment]:
     return (
         Amendment.objects.filter(recommendation=recommendation)
         .visible_to(viewer)
         .select_related(*AUTHOR_FIELDS, "base_version", "decided_by")
         .annotate(
-            endorsement_count=Count("endorsements", distinct=True),
-            comment_count=Count(
-                "comments",
-                filter=Q(
-                    comments__deleted_at=None, comments__moderation_state=ModerationState.PUBLISHED
-                ),
-                distinct=True,
+            # Subqueries, not two joins counted DISTINCT: those multiply each amendment's
+            # endorsements by its comments before grouping the wide rows.
+            endorsement_count=_count_of(AmendmentEndorsement.objects.all()),
+            comment_count=_count_of(
+                Comment.objects.filter(deleted_at=None, moderation_state=ModerationState.PUBLISHED)
             ),
         )
         .order_by("-created_at", "-pk")
