@@ -16,8 +16,11 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("Demo logins have a published password: DEBUG must be on.")
         self.stdout.write("Demo logins for http://127.0.0.1:8000/accounts/login/ :")
-        for role, email, password in demo_users_ensure():
-            self.stdout.write(f"  {role:<42} {email:<34} {password}")
+        logins = demo_users_ensure()
+        role_width = max(len(role) for role, _, _ in logins)
+        email_width = max(len(email) for _, email, _ in logins)
+        for role, email, password in logins:
+            self.stdout.write(f"  {role:<{role_width}}  {email:<{email_width}}  {password}")
         self.stdout.write(
             "The moderator and the admin use two-factor authentication: their TOTP secret is "
             f"{DEMO_TOTP_SECRET} (add it to an authenticator app), or print the current code "
