@@ -137,3 +137,22 @@ def test_a_signed_in_person_keeps_their_language_across_devices(client, stakehol
 def test_a_visitor_gets_the_language_their_browser_asks_for(client):
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="nl-BE,nl;q=0.9")["Content-Language"] == "nl"
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="ja")["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en", "25 November 2026 · 25 Nov 2026, 14:05"),
+        ("nl", "25 november 2026 · 25 Nov 2026, 14:05"),
+        ("fr", "25 novembre 2026 · 25 Nov 2026, 14:05"),
+        ("de", "25. November 2026 · 25. Nov 2026, 14:05"),
+    ],
+)
+def test_dates_are_written_the_way_each_language_writes_them(language, written):
+    from datetime import datetime
+
+    from django.template import Context, Template
+
+    template = Template('{{ d|date:"DATE_FORMAT" }} · {{ d|date:"SHORT_DATETIME_FORMAT" }}')
+    with translation.override(language):
+        assert template.render(Context({"d": datetime(2026, 11, 25, 14, 5)})) == written
