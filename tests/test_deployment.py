@@ -171,7 +171,17 @@ def _entry_points() -> list:
             params.append(pytest.param(name, argv, id=f"{name}:{' '.join(argv[:3])}"))
     for argv in _simple_commands(_dockerfile_cmd()):
         params.append(pytest.param("Dockerfile CMD", argv, id=f"Dockerfile CMD:{argv[0]}"))
+    params.append(
+        pytest.param("worker healthcheck", _worker_healthcheck(), id="worker:healthcheck")
+    )
     return params
+
+
+def _worker_healthcheck() -> list[str]:
+    """The worker's health check as the container's shell runs it (compose turns $$ into $)."""
+    kind, line = _project_services()["worker"]["healthcheck"]["test"]
+    assert kind == "CMD-SHELL"
+    return shlex.split(line.replace("$$HOSTNAME", "worker-host"))
 
 
 def _gunicorn_app(argv: list[str]) -> str:
@@ -222,6 +232,10 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
     assert "8000:8000" in services["web"]["ports"]
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    # The worker answers a ping through the broker under its own node name.
+    ping = _worker_healthcheck()
+    assert ping[:5] == ["celery", "-A", "config", "inspect", "ping"]
+    assert ping[ping.index("--destination") + 1] == "celery@worker-host"
 
     # The project services share one image, built from the Dockerfile.
     project = _project_services()
