@@ -108,3 +108,16 @@ def test_every_page_of_the_consultation_answers(client, white_paper):
     for rec in Recommendation.objects.filter(consultation=white_paper):
         html = client.get(rec.get_absolute_url()).content.decode()
         assert rec.reference in html and "Attribution" in html and "In the source document" in html
+
+
+@pytest.mark.django_db
+def test_the_consultation_summary_is_the_executive_summary(white_paper):
+    paper = PAPER.read_text().replace("**", "")
+    executive_summary = paper[paper.index("Executive Summary") : paper.index("Foreword")]
+    paragraphs = white_paper.summary.split("\n\n")
+    assert paragraphs[1::2] == ["Key challenges", "Policy recommendations"]
+    for paragraph in paragraphs:
+        # Each paragraph is the paper's, word for word (the seed file wraps its lines).
+        assert paragraph in executive_summary
+    assert white_paper.summary.startswith("Belgium’s advanced therapy sector")
+    assert paragraphs[-1].endswith("multiannual pharmaceutical framework.")
