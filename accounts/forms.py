@@ -105,7 +105,11 @@ class SignupForm(forms.Form):
 
         from .services import user_signup_complete
 
-        user_signup_complete(user=user, data=self.cleaned_data)
+        # The language the person signed up in becomes their preference: signed in, the
+        # interface follows the preference (UserLanguageMiddleware), not the cookie.
+        user_signup_complete(
+            user=user, data=self.cleaned_data, language=getattr(request, "LANGUAGE_CODE", None)
+        )
         invitation = self.cleaned_data.get("invitation")
         if invitation and invitation.email.lower() == (user.email or "").lower():
             # The invitation reached this address: following its link proves the address,

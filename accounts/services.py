@@ -34,11 +34,13 @@ def session_clear_expired() -> None:
 
 
 @transaction.atomic
-def user_signup_complete(*, user: User, data: dict[str, Any]) -> User:
-    """Store the sign-up form's profile fields and the consents given with it; accept the
-    invitation the person signed up through, if any."""
+def user_signup_complete(*, user: User, data: dict[str, Any], language: str | None = None) -> User:
+    """Store the sign-up form's profile fields, the interface language the person signed up
+    in and the consents given with it; accept the invitation they signed up through, if any."""
     for name in ("display_name", "organisation", "job_title", "stakeholder_group"):
         setattr(user, name, data.get(name) or getattr(user, name))
+    if language in User.Language.values:
+        user.language = language
     user.speaks_for_organisation = bool(data.get("speaks_for_organisation"))
     user.save()
     if data.get("invitation"):

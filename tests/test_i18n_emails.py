@@ -33,3 +33,33 @@ def test_a_german_readers_digest_writes_dates_the_german_way(scenario):  # noqa:
         send_daily()
     (message,) = to("reader@example.org")
     assert "Montag, 4. Mai 2026" in message.body
+
+
+@pytest.mark.django_db
+def test_signing_up_in_dutch_keeps_dutch_and_verification_comes_in_dutch(client, stakeholder_group):
+    from django.core import mail
+
+    from .test_accounts import signup
+
+    client.cookies["django_language"] = "nl"
+    assert signup(client, stakeholder_group).status_code == 302
+    assert User.objects.get(email="new.person@example.org").language == "nl"
+    (message,) = mail.outbox
+    assert message.subject == "[Plant to patient] Bevestig je e-mailadres"
+
+
+@pytest.mark.django_db
+def test_a_password_reset_goes_out_in_the_persons_language_not_the_browsers(client, stakeholder):
+    from django.core import mail
+    from django.urls import reverse
+
+    User.objects.filter(pk=stakeholder.pk).update(language="fr")
+    response = client.post(
+        reverse("account_reset_password"),
+        {"email": stakeholder.email},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.subject == "[Plant to patient] E-mail de réinitialisation de mot de passe"
+    assert "mot de passe" in message.body
