@@ -1,11 +1,10 @@
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .rules import has_role
+from .rules import two_factor_missing
 
 # Pages a person without two-factor authentication may still reach under those prefixes.
 EXEMPT = ("/admin/logout/", "/admin/login/")
@@ -27,20 +26,23 @@ class RequireMFAForRolesMiddleware:
             request.user.is_authenticated
             and path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES))
             and not path.startswith(EXEMPT)
-            and (request.user.is_staff or has_role(request.user))
-            and not Authenticator.objects.filter(
-                user=request.user, type=Authenticator.Type.TOTP
-            ).exists()
+            and two_factor_missing(request.user)
         ):
-            messages.warning(
-                request,
-                _(
-                    "Moderators and administrators must set up two-factor authentication "
-                    "before they act. Scan the code below with an authenticator app."
-                ),
-            )
-            return redirect("mfa_activate_totp")
+            return two_factor_setup(request)
         return self.get_response(request)
+
+
+def two_factor_setup(request):
+    """To the TOTP set-up page, saying why (also for actions outside the prefixes, such as
+    deciding on an amendment)."""
+    messages.warning(
+        request,
+        _(
+            "Moderators and administrators must set up two-factor authentication "
+            "before they act. Scan the code below with an authenticator app."
+        ),
+    )
+    return redirect("mfa_activate_totp")
 
 
 class UserLanguageMiddleware:

@@ -6,6 +6,7 @@ person; moderators and consultation admins are members of their group (superuser
 
 import rules
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,21 @@ def is_consultation_admin(user) -> bool:
 
 
 has_role = is_moderator | is_consultation_admin
+
+
+@rules.predicate
+def has_two_factor(user) -> bool:
+    return (
+        user.is_authenticated
+        and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    )
+
+
+def two_factor_missing(user) -> bool:
+    """A moderator or administrator who must set up TOTP before they act: on the pages under
+    MFA_REQUIRED_PATH_PREFIXES (accounts.middleware), in the API's moderation, and when
+    deciding on an amendment (consultation/rules.py)."""
+    return user.is_authenticated and (user.is_staff or has_role(user)) and not has_two_factor(user)
 
 
 def contribution_refusal(user) -> str | None:

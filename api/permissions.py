@@ -3,7 +3,13 @@ API refuses what the pages refuse, in the same words. The services ask the rules
 
 from rest_framework import permissions
 
+from accounts.rules import two_factor_missing
 from consultation.rules import dialogue_refusal
+
+TWO_FACTOR_NEEDED = (
+    "Moderators and administrators must set up two-factor authentication before they act "
+    "(Your account → Two-factor authentication)."
+)
 
 
 class CanContribute(permissions.BasePermission):
@@ -19,6 +25,19 @@ class CanContribute(permissions.BasePermission):
             self.message = refusal
             return False
         return True
+
+
+class TwoFactorForRoles(permissions.BasePermission):
+    """The view's `two_factor_actions` (deciding on an amendment) need a moderator or
+    administrator to have set up two-factor authentication, as the moderation endpoints do;
+    asked before the object's rules, so the refusal says what to do."""
+
+    message = TWO_FACTOR_NEEDED
+
+    def has_permission(self, request, view):
+        if view.action not in getattr(view, "two_factor_actions", ()):
+            return True
+        return not two_factor_missing(request.user)
 
 
 class ObjectRules(permissions.BasePermission):

@@ -256,8 +256,10 @@ def test_accept_makes_a_new_version_credited_to_the_amendment_and_its_author(
 
 
 @pytest.mark.django_db
-def test_an_overlong_acceptance_note_is_refused_not_a_server_error(client, moderator, amendment):
-    client.force_login(moderator)
+def test_an_overlong_acceptance_note_is_refused_not_a_server_error(
+    client, moderator, with_totp, amendment
+):
+    client.force_login(with_totp(moderator))
     response = client.post(
         url("amendment_decide", amendment.recommendation, amendment.pk),
         {"decision": "accept", "reason": "x" * 3_001},
@@ -337,9 +339,9 @@ def test_update_with_errors_keeps_the_text(client, author, amendment):
 
 
 @pytest.mark.django_db
-def test_reject_requires_a_reason(client, moderator, amendment):
+def test_reject_requires_a_reason(client, moderator, with_totp, amendment):
     rec = amendment.recommendation
-    client.force_login(moderator)
+    client.force_login(with_totp(moderator))
     response = client.post(
         url("amendment_decide", rec, amendment.pk), {"decision": "reject", "reason": "  "}
     )
@@ -357,6 +359,24 @@ def test_reject_requires_a_reason(client, moderator, amendment):
     html = client.get(url("amendment", rec, amendment.pk)).content.decode()
     assert "Rejected by Mo Derator" in html and "Reason: Out of scope." in html
     assert not RecommendationVersion.objects.filter(number=2).exists()
+
+
+@pytest.mark.django_db
+def test_a_moderator_without_two_factor_is_sent_to_set_it_up_before_deciding(
+    client, moderator, amendment
+):
+    rec = amendment.recommendation
+    client.force_login(moderator)
+    response = client.post(
+        url("amendment_decide", rec, amendment.pk), {"decision": "accept", "reason": "Agreed."}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    amendment.refresh_from_db()
+    assert amendment.status == "open"
+    assert not RecommendationVersion.objects.filter(recommendation=rec, number=2).exists()
+    page = client.get(response["Location"], follow=True).content.decode()
+    assert "must set up two-factor authentication before they act" in page
 
 
 @pytest.mark.django_db
@@ -465,7 +485,9 @@ def test_the_pages_show_only_the_actions_each_person_may_take(
 
 
 @pytest.mark.django_db
-def test_a_closed_consultation_is_read_only(client, stakeholder, moderator, author, amendment):
+def test_a_closed_consultation_is_read_only(
+    client, stakeholder, moderator, with_totp, author, amendment
+):
     rec = amendment.recommendation
     Consultation.objects.update(state=Consultation.State.CLOSED)
     page = url("amendment", rec, amendment.pk)
@@ -492,7 +514,7 @@ def test_a_closed_consultation_is_read_only(client, stakeholder, moderator, auth
         (url("amendment_withdraw", rec, amendment.pk), {}),
     ]:
         assert client.post(path, data, headers=HTMX).status_code == 403
-    client.force_login(moderator)
+    client.force_login(with_totp(moderator))
     for decision in ("accept", "reject"):
         response = client.post(
             url("amendment_decide", rec, amendment.pk),

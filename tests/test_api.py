@@ -178,7 +178,7 @@ def test_opposing_without_a_reason_answers_the_services_words(api, recommendatio
 # -- Amendments and versions ----------------------------------------------------------------
 
 
-def test_amendment_propose_accept_and_diff(api, recommendation, stakeholder, moderator):
+def test_amendment_propose_accept_and_diff(api, recommendation, stakeholder, moderator, with_totp):
     api.force_authenticate(stakeholder)
     proposed = api.post(
         rec_url(recommendation, "amendments/"),
@@ -198,7 +198,12 @@ def test_amendment_propose_accept_and_diff(api, recommendation, stakeholder, mod
     assert (
         api.post(rec_url(recommendation, f"amendments/{amendment.pk}/accept/")).status_code == 403
     )
+    # A moderator without two-factor authentication is told to set it up first.
     api.force_authenticate(moderator)
+    refused = api.post(rec_url(recommendation, f"amendments/{amendment.pk}/accept/"))
+    assert refused.status_code == 403
+    assert "two-factor authentication" in error_of(refused)["message"]
+    with_totp(moderator)
     accepted = api.post(
         rec_url(recommendation, f"amendments/{amendment.pk}/accept/"), {"reason": "Agreed."}
     )
@@ -222,7 +227,7 @@ def test_amendment_propose_accept_and_diff(api, recommendation, stakeholder, mod
     assert set(error_of(bad)["fields"]) == {"a", "b"}
 
 
-def test_amendment_withdraw_and_reject(api, recommendation, stakeholder, moderator):
+def test_amendment_withdraw_and_reject(api, recommendation, stakeholder, moderator, with_totp):
     first = services.amendment_propose(
         author=stakeholder, recommendation=recommendation, title="A", body="B", justification="C"
     )
@@ -233,7 +238,7 @@ def test_amendment_withdraw_and_reject(api, recommendation, stakeholder, moderat
     withdrawn = api.post(rec_url(recommendation, f"amendments/{first.pk}/withdraw/"))
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
 
-    api.force_authenticate(moderator)
+    api.force_authenticate(with_totp(moderator))
     no_reason = api.post(rec_url(recommendation, f"amendments/{second.pk}/reject/"), {})
     assert no_reason.status_code == 400
     assert error_of(no_reason)["fields"] == {"reason": ["This field is required."]}

@@ -15,7 +15,7 @@ from consultation.models import Amendment, Comment, Position
 from consultation.ratelimits import over_limit
 
 from ..pagination import SelectorPagePagination
-from ..permissions import CanContribute, ObjectRules
+from ..permissions import CanContribute, ObjectRules, TwoFactorForRoles
 from ..serializers import (
     AmendmentDetailSerializer,
     AmendmentProposeSerializer,
@@ -50,9 +50,15 @@ def _input(serializer_class, data):
 
 
 class DialogueViewSet(RecommendationScoped, viewsets.GenericViewSet):
-    permission_classes = [*viewsets.GenericViewSet.permission_classes, CanContribute, ObjectRules]
+    permission_classes = [
+        *viewsets.GenericViewSet.permission_classes,
+        CanContribute,
+        TwoFactorForRoles,
+        ObjectRules,
+    ]
     lookup_value_regex = "[0-9]{1,18}"
     contribute_actions: tuple[str, ...] = ()
+    two_factor_actions: tuple[str, ...] = ()
     object_rules: dict[str, tuple[str, str]] = {}
 
 
@@ -288,6 +294,9 @@ class AmendmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Dialogu
 
     queryset = Amendment.objects.none()
     contribute_actions = ("create",)
+    # Deciding changes the recommendation's wording: moderators need two-factor
+    # authentication, as for the moderation endpoints.
+    two_factor_actions = ("accept", "reject")
     object_rules = {
         "withdraw": (
             "consultation.withdraw_amendment",

@@ -4,7 +4,6 @@ moderation.services (which ask moderation/rules.py and write the log in the same
 transaction). Moderators act only once they have two-factor authentication, as on the pages.
 """
 
-from allauth.mfa.models import Authenticator
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
@@ -12,12 +11,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from accounts.rules import has_role
+from accounts.rules import two_factor_missing
 from moderation import selectors, services
 from moderation.models import KINDS, Appeal, ModerationAction
 
 from ..pagination import SelectorPagePagination
-from ..permissions import IsAuthenticated
+from ..permissions import TWO_FACTOR_NEEDED, IsAuthenticated
 from ..serializers import (
     AppealCreateSerializer,
     AppealDecisionSerializer,
@@ -33,10 +32,6 @@ from ..serializers import (
 from .base import page_response
 
 Action = ModerationAction.Action
-TWO_FACTOR_NEEDED = (
-    "Moderators and administrators must set up two-factor authentication before they act "
-    "(Your account → Two-factor authentication)."
-)
 
 
 class Moderates(permissions.BasePermission):
@@ -49,9 +44,7 @@ class Moderates(permissions.BasePermission):
         user = request.user
         if not user.has_perm(view.moderation_rule):
             return False
-        if (user.is_staff or has_role(user)) and not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists():
+        if two_factor_missing(user):
             self.message = TWO_FACTOR_NEEDED
             return False
         return True

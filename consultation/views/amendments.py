@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.middleware import two_factor_setup
+from accounts.rules import two_factor_missing
+
 from .. import selectors, services
 from ..diffs import word_diff
 from ..models import Amendment
@@ -298,6 +301,10 @@ def amendment_decide(request, slug, reference, pk):
     reason) an open amendment."""
     recommendation = load_recommendation(request, slug, reference)
     amendment = _load_amendment(recommendation, pk, request.user)
+    if two_factor_missing(request.user):
+        # Deciding changes the recommendation's wording: as for the moderation pages (and the
+        # API's decisions), a moderator acts only with two-factor authentication set up.
+        return two_factor_setup(request)
     back = _amendment_url(recommendation, amendment)
     decision = request.POST.get("decision", "")
     reason = request.POST.get("reason", "")
