@@ -6,11 +6,12 @@ import threading
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import StakeholderGroup
+from accounts.models import StakeholderGroup, User
 from consultation import services
 from consultation.models import Follow, Notification, Position
-from recommendations.models import Consultation
+from recommendations.models import Consultation, RecommendationVersion
 
 
 @pytest.fixture
@@ -227,3 +228,183 @@ def test_a_held_reason_shows_in_place_to_its_author_only(client, make_person, re
 def _positions_list(html: str) -> str:
     start = html.index('<ul class="plain positions-list">')
     return html[start : html.index("</ul>", start)]
+
+
+# -- Redrawn in place: the same refusal as the full page ------------------------------------
+
+
+def _section(response) -> str:
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="positions"')
+    return html
+
+
+@pytest.mark.django_db
+def test_the_redrawn_section_is_read_only_in_a_closed_consultation(
+    client, stakeholder, recommendation
+):
+    services.position_take(author=stakeholder, recommendation=recommendation, stance="endorse")
+    client.force_login(stakeholder)
+    Consultation.objects.update(state=Consultation.State.CLOSED)
+
+    # Following needs no permission to contribute: it still works, and the section it redraws
+    # says why there is no form, as the page itself does.
+    for follow in ("0", "1"):
+        response = client.post(
+            url("follow", recommendation), {"follow": follow}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        html = _section(response)
+        assert "closed to contributions: its pages are read-only" in html
+        assert 'id="your-position"' not in html
+        assert url("position_take", recommendation) not in html
+        assert url("position_withdraw", recommendation) not in html
+    page = client.get(recommendation.get_absolute_url()).content.decode()
+    assert "closed to contributions: its pages are read-only" in page
+    assert 'id="your-position"' not in page
+
+
+@pytest.mark.django_db
+def test_the_redrawn_section_tells_a_suspended_person_why_there_is_no_form(
+    client, make_person, recommendation
+):
+    person = make_person(
+        "suspended@example.org", suspended_until=timezone.now() + timezone.timedelta(days=3)
+    )
+    client.force_login(person)
+    response = client.post(
+        url("follow", recommendation), {"follow": "1"}, headers={"HX-Request": "true"}
+    )
+    html = _section(response)
+    assert "Your account is suspended until" in html
+    assert 'id="your-position"' not in html
+    assert Follow.objects.filter(user=person, recommendation=recommendation).exists()
+
+
+@pytest.mark.django_db
+def test_the_redrawn_section_keeps_the_form_for_who_may_contribute(
+    client, stakeholder, recommendation
+):
+    client.force_login(stakeholder)
+    headers = {"HX-Request": "true"}
+    take = client.post(url("position_take", recommendation), {"stance": "endorse"}, headers=headers)
+    error = client.post(url("position_take", recommendation), {"stance": "oppose"}, headers=headers)
+    assert error.status_code == 422
+    withdraw = client.post(url("position_withdraw", recommendation), headers=headers)
+    follow = client.post(url("follow", recommendation), {"follow": "0"}, headers=headers)
+    for response in (take, error, withdraw, follow):
+        html = _section(response)
+        assert 'id="your-position"' in html and 'class="notice"' not in html
+    assert 'id="position-error"' in error.content.decode()
+
+
+# -- Declared interests ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_each_position_shows_its_authors_declared_interests(client, make_person, recommendation):
+    shares = make_person(
+        "shares@example.org", interests="Shares in <b>Pharma</b>.\nAdvisory board."
+    )
+    former = make_person("former@example.org", interests="Consultancy.")
+    silent = make_person("silent@example.org", interests="")  # declared, left blank
+    for person in (shares, former, silent):
+        services.position_take(author=person, recommendation=recommendation, stance="endorse")
+    User.objects.filter(pk=former.pk).update(deleted_at=timezone.now())
+
+    listed = _positions_list(client.get(recommendation.get_absolute_url()).content.decode())
+    assert listed.count('<details class="interests">') == 1
+    assert (
+        '<details class="interests"><summary>Declared interests</summary>'
+        "<p>Shares in &lt;b&gt;Pharma&lt;/b&gt;.<br>Advisory board.</p></details>"
+    ) in listed
+    assert "Consultancy." not in listed  # a deleted account shows no declaration
+
+
+# -- What the page costs --------------------------------------------------------------------
+
+
+def _positions(rec, n, viewer):
+    """n positions, the viewer's among them, from people across the stakeholder groups:
+    each with a reason and declared interests, every third on the earlier wording (the
+    recommendation now reads as version 2), every fifth on behalf of its organisation."""
+    groups = list(StakeholderGroup.objects.all())
+    earlier = rec.versions.get()
+    current = RecommendationVersion.objects.create(
+        recommendation=rec, number=2, title="Amended", body="Amended body.", reason="Amended"
+    )
+    now = timezone.now()
+    people = [viewer] + User.objects.bulk_create(
+        User(
+            email=f"p{i}@example.org",
+            display_name=f"Person {i}",
+            organisation=f"Organisation {i}",
+            stakeholder_group=groups[i % len(groups)],
+            interests=f"Interests of person {i}.",
+            interests_declared_at=now,
+            affiliation_verified_at=now,
+        )
+        for i in range(1, n)
+    )
+    stances = Position.Stance.values
+    Position.objects.bulk_create(
+        Position(
+            recommendation=rec,
+            author=person,
+            stance=stances[i % 3],
+            reason=f"Reason {i}.",
+            version=earlier if i % 3 == 0 else current,
+            on_behalf_of_organisation=i % 5 == 0,
+            organisation=person.organisation if i % 5 == 0 else "",
+            updated_at=now - timezone.timedelta(minutes=i),
+        )
+        for i, person in enumerate(people)
+    )
+    assert Position.objects.filter(recommendation=rec).count() == n
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "stakeholder"])
+@pytest.mark.parametrize("n", [10, 500])
+def test_the_recommendation_page_costs_the_same_with_10_or_500_positions(
+    client, django_assert_num_queries, stakeholder, recommendation, n, signed_in
+):
+    User.objects.filter(pk=stakeholder.pk).update(affiliation_verified_at=timezone.now())
+    _positions(recommendation, n, stakeholder)
+    if signed_in:
+        client.force_login(stakeholder)
+        # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its
+        # advocates, 6 its challenges, 7 its versions, 8 count of comment threads (none: no
+        # page to load), 9 positions by stakeholder group, 10 count of positions, 11 the page
+        # of positions with their authors, groups and versions, 12 amendments, 13 the
+        # viewer's position with its version, 14 whether they follow, 15 the amendments they
+        # endorse, 16 the consultation again (the recommendation's own, for
+        # dialogue_refusal), 17 their verified e-mail address (may they contribute?)
+        expected = 17
+    else:
+        # 1 consultation, 2 recommendation with its pillar, 3 its advocates, 4 its
+        # challenges, 5 its versions, 6 count of comment threads (none: no page to load),
+        # 7 positions by stakeholder group, 8 count of positions, 9 amendments, 10 the
+        # consultation again (the recommendation's own, for dialogue_refusal: is it open?),
+        # 11 the page of positions with their authors, groups and versions (no participation
+        # to read)
+        expected = 11
+    with django_assert_num_queries(expected):
+        response = client.get(recommendation.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    listed = _positions_list(html)
+    shown = min(n, 50)
+    assert listed.count('<li class="card position ') == shown
+    assert listed.count('<details class="interests">') == shown
+    assert listed.count("on an earlier wording (version 1)") == len(range(0, shown, 3))
+    assert listed.count('<span class="tag">on behalf of Organisation ') == len(
+        range(5, shown, 5)
+    )  # the viewer (position 0) has no organisation
+    assert listed.count('<p class="reason">') == shown
+    assert f"{n} positions: " in html
+    if signed_in:
+        assert "Your position was taken on an earlier wording (version 1)" in html
+        assert 'id="your-position"' in html
+    else:
+        assert "Sign in to take part." in html

@@ -1,11 +1,14 @@
 """`{% person_name person %}`: a contributor as every page shows them (name, badge,
 organisation and stakeholder group). accounts/_person_name.html is this tag.
+`{% declared_interests person %}`: their declaration of interests, folded, under each of
+their contributions (comments, positions, amendments).
 
 Written in Python because the dialogue's lists show one per comment, position and
 amendment: an `{% include %}` and a `reverse()` each cost more than the rest of the row.
 """
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,3 +44,17 @@ def person_name(context, person) -> SafeString:
     if person.stakeholder_group:
         html += f" · {escape(person.stakeholder_group.name)}"
     return mark_safe(html)  # noqa: S308 - every value is escaped above
+
+
+@register.simple_tag
+def declared_interests(person) -> SafeString:
+    """The person's declared interests in a <details>, or nothing when they declared none
+    or their account is deleted. Reads only the person's own row: the dialogue's selectors
+    already load it with each contribution, so a list costs no query per row."""
+    if not person.interests or person.deleted_at:
+        return mark_safe("")
+    summary = escape(gettext("Declared interests"))
+    interests = linebreaksbr(person.interests, autoescape=True)  # escapes, then adds <br>
+    return mark_safe(  # noqa: S308 - both values are escaped above
+        f'<details class="interests"><summary>{summary}</summary><p>{interests}</p></details>'
+    )

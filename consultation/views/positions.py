@@ -7,6 +7,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..rules import dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
 
@@ -24,7 +25,10 @@ def _positions_section(request, recommendation, *, status=200, error=None, form_
         "participation": selectors.participation_of(
             user=request.user, recommendation=recommendation
         ),
-        "refusal": None,
+        # As the full page computes it: following is open to every reader, so after a follow
+        # (or a take, a moment before the consultation closed) the person may still be one
+        # who may not contribute, and should read why rather than get a form refused on use.
+        "refusal": dialogue_refusal(request.user, recommendation),
         "stances": services.Position.Stance,
         "position_error": error,
         "position_form": form_data,
