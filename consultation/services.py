@@ -182,12 +182,12 @@ def position_take(
     if stance not in Position.Stance.values:
         stances = ", ".join(str(label) for label in Position.Stance.labels)
         raise ValidationError({"stance": _("Choose one of: %(stances)s.") % {"stances": stances}})
-    reason = _check_text(
-        reason,
-        field="reason",
-        max_length=REASON_MAX_LENGTH,
-        required=stance != Position.Stance.ENDORSE,
-    )
+    if stance != Position.Stance.ENDORSE and not (reason or "").strip():
+        # Said in full: the position form shows its one error above the whole form.
+        raise ValidationError(
+            {"reason": _("Give a reason to endorse with reservations or to oppose.")}
+        )
+    reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH, required=False)
     if on_behalf_of_organisation and not author.is_affiliation_verified:
         raise ValidationError(
             {

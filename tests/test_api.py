@@ -171,7 +171,9 @@ def test_opposing_without_a_reason_answers_the_services_words(api, recommendatio
     assert response.status_code == 400
     error = error_of(response)
     assert error["code"] == "invalid"
-    assert error["fields"] == {"reason": ["This field is required."]}
+    assert error["fields"] == {
+        "reason": ["Give a reason to endorse with reservations or to oppose."]
+    }
     assert not Position.objects.exists()
 
 

@@ -37,7 +37,7 @@ def test_endorse_change_to_oppose_with_reason_then_withdraw(client, stakeholder,
     response = client.post(url("position_take", recommendation), {"stance": "oppose", "reason": ""})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "This field is required." in html
+    assert "Give a reason to endorse with reservations or to oppose." in html
     assert Position.objects.get().stance == "endorse"  # unchanged
 
     client.post(url("position_take", recommendation), {"stance": "oppose", "reason": "Too costly."})
