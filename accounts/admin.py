@@ -114,7 +114,9 @@ class UserAdmin(DjangoUserAdmin):
     )
     def verify_affiliation(self, request, queryset):
         count = 0
-        for user in queryset.filter(deleted_at__isnull=True):
+        # The service writes each change to the audit log; already verified people are
+        # left as they are (their verification keeps its date and its verifier).
+        for user in queryset.filter(deleted_at__isnull=True, affiliation_verified_at__isnull=True):
             affiliation_verify(user=user, acting_user=request.user)
             count += 1
         self.message_user(

@@ -107,10 +107,40 @@ def preferences_update(*, user: User, data: dict[str, Any]) -> User:
 
 
 @transaction.atomic
-def affiliation_verify(*, user: User, acting_user: User, verified: bool = True) -> User:
+def affiliation_verify(
+    *, user: User, acting_user: User, verified: bool = True, reason: str = ""
+) -> User:
+    """A consultation admin verifies that a person speaks for their organisation (or withdraws
+    the verification), on the audit log in the same transaction. Verifying a verified
+    affiliation, or withdrawing an unverified one, changes nothing and logs nothing."""
+    # Imported here: moderation builds on accounts, not the other way round.
+    from moderation.models import ModerationAction
+    from moderation.services import audit_log_write
+
+    if not acting_user.has_perm("accounts.verify_affiliation"):
+        raise PermissionDenied(_("Only consultation admins verify affiliations."))
+    # Read locked: two admins acting at once must not both log the same change. The caller's
+    # instance is the one changed, as before.
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if verified and locked.deleted_at:
+        raise ValidationError(_("This account is closed: there is no affiliation to verify."))
+    before = "verified" if locked.affiliation_verified_at else "unverified"
+    after = "verified" if verified else "unverified"
+    if before == after:
+        return user
     user.affiliation_verified_at = timezone.now() if verified else None
     user.affiliation_verified_by = acting_user if verified else None
     user.save(update_fields=["affiliation_verified_at", "affiliation_verified_by"])
+    actions = ModerationAction.Action
+    audit_log_write(
+        acting_user=acting_user,
+        action=actions.VERIFY_AFFILIATION if verified else actions.REVOKE_AFFILIATION,
+        subject_user=user,
+        content_label=locked.organisation,
+        reason=(reason or "").strip(),
+        state_before=before,
+        state_after=after,
+    )
     return user
 
 

@@ -14,7 +14,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from digests import notifications  # the on-site row, and the e-mail queued on commit
-from moderation.services import initial_state  # published at once, or awaiting a moderator
+from moderation.models import ModerationAction
+from moderation.services import (
+    audit_log_write,  # the audit log's row, in the decision's transaction
+    initial_state,  # published at once, or awaiting a moderator
+)
 from recommendations.models import Recommendation, RecommendationVersion
 
 from .markup import render_markdown
@@ -347,10 +351,12 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
     # both build on the same version.
     recommendation = Recommendation.objects.select_for_update().get(pk=amendment.recommendation_id)
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    amendment.recommendation = recommendation  # locked above; the rules and the log read it
     if not acting_user.has_perm("consultation.decide_amendment", amendment):
         raise ContributionRefused(
             _("This amendment is no longer open, or you may not decide on it.")
         )
+    before = amendment.status
     # The note was unchecked: an overlong one broke the version's 500-character reason.
     reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH, required=False)
     current = version_current(recommendation)
@@ -381,6 +387,14 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
     amendment.decision_reason = reason
     amendment.resulting_version = version
     amendment.save()
+    audit_log_write(
+        acting_user=acting_user,
+        action=ModerationAction.Action.ACCEPT_AMENDMENT,
+        content=amendment,
+        reason=reason,
+        state_before=before,
+        state_after=amendment.status,
+    )
     Amendment.objects.filter(recommendation=recommendation, status=Amendment.Status.OPEN).exclude(
         pk=amendment.pk
     ).update(status=Amendment.Status.OUTDATED, updated_at=now)
@@ -397,10 +411,19 @@ def amendment_reject(*, amendment: Amendment, acting_user: User, reason: str) ->
             _("This amendment is no longer open, or you may not decide on it.")
         )
     reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH)
+    before = amendment.status
     amendment.status = Amendment.Status.REJECTED
     amendment.decided_by, amendment.decided_at = acting_user, timezone.now()
     amendment.decision_reason = reason
     amendment.save()
+    audit_log_write(
+        acting_user=acting_user,
+        action=ModerationAction.Action.REJECT_AMENDMENT,
+        content=amendment,
+        reason=reason,
+        state_before=before,
+        state_after=amendment.status,
+    )
     notifications.notify_decision(amendment=amendment)
     return amendment
 

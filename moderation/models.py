@@ -28,13 +28,19 @@ KIND_PLURALS = {
     "amendment": pgettext_lazy("moderated contributions", "Amendments"),
     "position": pgettext_lazy("moderated contributions", "Positions"),
 }
-# A contribution's moderation state in a sentence (the log keeps the codes).
+# A contribution's moderation state in a sentence (the log keeps the codes). The log's rows
+# on administrative actions keep other states: an amendment's status (open, then accepted or
+# rejected) and a person's affiliation (unverified or verified).
 STATE_WORDS = {
     "pending": pgettext_lazy("moderation state", "pending"),
     "published": pgettext_lazy("moderation state", "published"),
     "hidden": pgettext_lazy("moderation state", "hidden"),
     "rejected": pgettext_lazy("moderation state", "rejected"),
     "reported": pgettext_lazy("moderation state", "reported"),
+    "open": pgettext_lazy("moderation state", "open"),
+    "accepted": pgettext_lazy("moderation state", "accepted"),
+    "unverified": pgettext_lazy("moderation state", "unverified"),
+    "verified": pgettext_lazy("moderation state", "verified"),
 }
 
 
@@ -240,9 +246,24 @@ class ModerationAction(ContentMixin, models.Model):
         APPEAL = "appeal", _("Appealed")
         UPHOLD = "uphold", _("Appeal rejected: decision upheld")
         OVERTURN = "overturn", _("Appeal upheld: decision overturned")
+        # Administrative actions, on the record like the moderators' decisions but neither
+        # appealed here nor told of by the moderation notices (the caller tells the person).
+        ACCEPT_AMENDMENT = "accept_amendment", _("Amendment accepted")
+        REJECT_AMENDMENT = "reject_amendment", _("Amendment rejected")
+        VERIFY_AFFILIATION = "verify_affiliation", _("Affiliation verified")
+        REVOKE_AFFILIATION = "revoke_affiliation", _("Affiliation verification withdrawn")
 
     # The decisions an author is told of, and may appeal once (unless taken on appeal).
     DECISIONS = (Action.REJECT, Action.HIDE, Action.WARN, Action.SUSPEND)
+    # Rows on a person's affiliation: about the person, no contribution; `content_label`
+    # keeps the organisation as it was when the row was written.
+    AFFILIATION_ACTIONS = (Action.VERIFY_AFFILIATION, Action.REVOKE_AFFILIATION)
+    # Rows that record no moderation of the contribution itself.
+    ADMINISTRATIVE_ACTIONS = (
+        Action.ACCEPT_AMENDMENT,
+        Action.REJECT_AMENDMENT,
+        *AFFILIATION_ACTIONS,
+    )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -251,7 +272,7 @@ class ModerationAction(ContentMixin, models.Model):
         on_delete=models.PROTECT,  # accounts are closed, never deleted: the log keeps names
         related_name="moderation_actions",
     )
-    action = models.CharField(max_length=15, choices=Action.choices, db_index=True)
+    action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -316,7 +337,12 @@ class ModerationAction(ContentMixin, models.Model):
     @property
     def content_words(self) -> str:
         """ "comment #12 on P1-R1" in the active language; once the contribution is gone, the
-        label stored with the row (in the site's language)."""
+        label stored with the row (in the site's language). A row on a person's affiliation:
+        "affiliation with <the organisation it named then>"."""
+        if self.action in self.AFFILIATION_ACTIONS:
+            if not self.content_label:
+                return str(_("affiliation"))
+            return _("affiliation with %(organisation)s") % {"organisation": self.content_label}
         content = self.content
         if content is None:
             return self.content_label

@@ -109,7 +109,9 @@ def _clean_reason(reason: str, *, action: str) -> str:
 def _already_decided(content, *, expected: str) -> AlreadyDecided:
     last = (
         ModerationAction.objects.filter(**_reference(content))
-        .exclude(action__in=[Action.FLAG, Action.APPEAL])
+        # Only decisions on its moderation state: not reports, appeals, nor (an amendment's)
+        # acceptance or rejection, which leave that state as it was.
+        .exclude(action__in=[Action.FLAG, Action.APPEAL, *ModerationAction.ADMINISTRATIVE_ACTIONS])
         .select_related("actor")
         .first()
     )
@@ -145,6 +147,41 @@ def _log(*, actor, action, content=None, subject_user=None, **fields) -> Moderat
         subject_user = subject_user or content.author
     return ModerationAction.objects.create(
         actor=actor, action=action, subject_user=subject_user, **fields
+    )
+
+
+def audit_log_write(
+    *,
+    acting_user: User,
+    action: str,
+    content=None,
+    subject_user: User | None = None,
+    reason: str = "",
+    state_before: str = "",
+    state_after: str = "",
+    content_label: str = "",
+) -> ModerationAction:
+    """The audit log's row for an administrative action another app's service takes
+    (deciding on an amendment, verifying an affiliation), in that service's transaction: the
+    row and the change are committed together or not at all. It tells nobody: the caller
+    sends its own notices, and these rows are no decisions an author may appeal."""
+    if action not in ModerationAction.ADMINISTRATIVE_ACTIONS:
+        raise ValueError(f"Not an administrative action: {action!r}.")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Write the audit log's row in the transaction of the change.")
+    fields = {}
+    if content_label:
+        limit = ModerationAction._meta.get_field("content_label").max_length
+        fields["content_label"] = Truncator(content_label).chars(limit)
+    return _log(
+        actor=acting_user,
+        action=action,
+        content=content,
+        subject_user=subject_user,
+        reason=reason,
+        state_before=state_before,
+        state_after=state_after,
+        **fields,
     )
 
 

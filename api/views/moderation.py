@@ -153,7 +153,8 @@ class DecisionCreateView(GenericAPIView):
 
 @extend_schema(tags=["moderation"])
 class LogView(GenericAPIView):
-    """The audit log, newest first (50 a page): every report, decision and appeal."""
+    """The audit log, newest first (50 a page): every report, decision and appeal, and
+    the decisions on amendments and affiliations."""
 
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_log"
