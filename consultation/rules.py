@@ -46,6 +46,13 @@ def amendment_is_open(user, amendment) -> bool:
 
 
 @rules.predicate
+def amendment_is_published(user, amendment) -> bool:
+    # A pending or hidden amendment is first approved (or restored) in the moderation queue:
+    # its wording cannot become the recommendation's while most readers cannot see it.
+    return amendment is not None and amendment.moderation_state == "published"
+
+
+@rules.predicate
 def amendment_is_updatable(user, amendment) -> bool:
     return amendment is not None and amendment.status in ("open", "outdated")
 
@@ -67,7 +74,7 @@ rules.add_perm(
 rules.add_perm("consultation.view_comment_revisions", is_moderator)
 rules.add_perm(
     "consultation.decide_amendment",
-    is_moderator & amendment_is_open & amendment_in_open_consultation,
+    is_moderator & amendment_is_open & amendment_is_published & amendment_in_open_consultation,
 )
 rules.add_perm(
     "consultation.withdraw_amendment",

@@ -293,7 +293,7 @@ def amendment_propose(
         moderation_state=initial_state(
             author=author,
             recommendation=recommendation,
-            text="\n".join([title, body, justification, *links]),
+            text=_amendment_text(title, body, justification, links),
         ),
     )
     follow_create(user=author, recommendation=recommendation)
@@ -325,12 +325,28 @@ def amendment_update(
         evidence_links=evidence_links,
         base=base,
     )
+    # The new wording meets the consultation's policy as a new amendment would (as an edited
+    # comment does): a review term, or an amendment the moderators had hidden, sends it back.
+    amendment.moderation_state = initial_state(
+        author=acting_user,
+        recommendation=amendment.recommendation,
+        text=_amendment_text(title, body, justification, links),
+        previous_state=amendment.moderation_state,
+        previous_text=_amendment_text(
+            amendment.title, amendment.body, amendment.justification, amendment.evidence_links
+        ),
+    )
     amendment.title, amendment.body = title, body
     amendment.justification, amendment.evidence_links = justification, links
     amendment.base_version = base
     amendment.status = Amendment.Status.OPEN
     amendment.save()
     return amendment
+
+
+def _amendment_text(title: str, body: str, justification: str, links: Sequence[str]) -> str:
+    """What moderation reads of an amendment: every field its readers see."""
+    return "\n".join([title, body, justification, *links])
 
 
 @transaction.atomic

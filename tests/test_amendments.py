@@ -669,3 +669,81 @@ def test_the_recommendation_page_costs_the_same_with_1_or_50_amendments(
     html = response.content.decode()
     assert html.count('class="card amendment-item"') == n
     assert "you endorse it" in html
+
+
+# -- Moderation of amendments ---------------------------------------------------------------
+
+
+def _review_term(rec, term):
+    from moderation.models import ModerationPolicy
+
+    ModerationPolicy.objects.update_or_create(
+        consultation=rec.consultation, defaults={"review_terms": term}
+    )
+
+
+@pytest.mark.django_db
+def test_a_pending_amendment_is_approved_before_a_moderator_decides_on_it(
+    client, make_person, moderator, with_totp, author, recommendation
+):
+    from moderation import services as moderation_services
+    from moderation.models import ModerationAction
+
+    _review_term(recommendation, "guaranteed")
+    held = services.amendment_propose(
+        author=author,
+        recommendation=recommendation,
+        title=TITLE,
+        body="A guaranteed supply of plant material.",
+        justification="Clear is not enough.",
+    )
+    assert held.moderation_state == "pending"
+    client.force_login(with_totp(moderator))
+    page = client.get(url("amendment", recommendation, held.pk)).content.decode()
+    assert "Accept: publish" not in page and 'id="reject"' not in page
+    response = client.post(
+        url("amendment_decide", recommendation, held.pk), {"decision": "accept"}, headers=HTMX
+    )
+    assert response.status_code == 403
+    assert "no longer open, or you may not decide on it" in response.content.decode()
+    held.refresh_from_db()
+    assert held.status == "open"
+
+    other = make_person("mod2@example.org", groups=["Moderators"], is_staff=True)
+    moderation_services.content_decide(
+        acting_user=other,
+        content=held,
+        action=ModerationAction.Action.APPROVE,
+        expected_state="pending",
+    )
+    response = client.post(url("amendment_decide", recommendation, held.pk), {"decision": "accept"})
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == "accepted"
+
+
+@pytest.mark.django_db
+def test_an_updated_amendment_meets_the_moderation_policy_again(client, author, amendment):
+    rec = amendment.recommendation
+    assert amendment.moderation_state == "published"
+    _review_term(rec, "guaranteed")
+    client.force_login(author)
+
+    # The same wording keeps its state; a review term in the new wording sends it back.
+    client.post(url("amendment_update", rec, amendment.pk), wording(evidence_links=""))
+    amendment.refresh_from_db()
+    assert amendment.moderation_state == "published"
+    response = client.post(
+        url("amendment_update", rec, amendment.pk),
+        wording(body="A guaranteed supply of plant material."),
+    )
+    assert response.status_code == 302
+    amendment.refresh_from_db()
+    assert (amendment.body, amendment.moderation_state) == (
+        "A guaranteed supply of plant material.",
+        "pending",
+    )
+    html = client.get(url("amendment", rec, amendment.pk)).content.decode()
+    assert "A guaranteed supply" in html  # its author still reads it, marked
+    client.logout()
+    assert client.get(url("amendment", rec, amendment.pk)).status_code == 404
