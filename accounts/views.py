@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from consultation import selectors as dialogue
+
 from . import selectors
 from .forms import (
     AccountDeleteForm,
@@ -71,7 +73,12 @@ def person_detail(request, pk):
     person = get_object_or_404(
         User.objects.select_related("stakeholder_group").filter(is_active=True), pk=pk
     )
-    return render(request, "accounts/person_detail.html", {"person": person})
+    context = {"person": person, "is_self": request.user.pk == person.pk}
+    if not person.deleted_at:  # a deleted account's page lists nothing (its template says why)
+        context["contributions"] = dialogue.person_contributions(
+            person=person, viewer=request.user, page=request.GET.get("page")
+        )
+    return render(request, "accounts/person_detail.html", context)
 
 
 # -- Privacy rights ---------------------------------------------------------------------------

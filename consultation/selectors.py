@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import rules
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
@@ -349,3 +349,114 @@ def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> 
         "refusal": dialogue_refusal(user, recommendation),
         "stances": Position.Stance,
     }
+
+
+# -- A person's contributions (their public profile) ----------------------------------------
+
+CONTRIBUTIONS_PER_PAGE = 20
+CONTRIBUTION_KINDS = {"comment": Comment, "amendment": Amendment, "position": Position}
+
+
+def _profile_reader(*, person, viewer):
+    """Whose eyes the profile's list is read with: the person's own on their own profile
+    (`visible_to` then adds their pending, hidden and rejected contributions), the public's
+    for everyone else, moderators included (they read the rest in their queue, and a profile
+    shows the person as others see them)."""
+    if viewer is not None and viewer.is_authenticated and viewer.pk == person.pk:
+        return viewer
+    return None
+
+
+def _contributions_of(*, person, viewer) -> dict[str, QuerySet]:
+    """The person's contributions the viewer may read, per kind, unordered: each where the
+    dialogue's own pages show it. A comment shows only if the page its link opens shows it
+    too: not removed (a tombstone says nothing of its author's view), its thread's first
+    comment readable (comment_thread_of answers 404 otherwise) and, on an amendment, the
+    amendment readable. Drafts of consultations stay with the staff, as on every page."""
+    from recommendations.selectors import consultation_list_visible
+
+    reader = _profile_reader(person=person, viewer=viewer)
+    consultations = consultation_list_visible(user=viewer)
+
+    def mine(model) -> QuerySet:
+        return (
+            model.objects.filter(author=person, recommendation__consultation__in=consultations)
+            .visible_to(reader)
+            .order_by()
+        )
+
+    comments = (
+        mine(Comment)
+        .filter(deleted_at=None)
+        .filter(Q(root=None) | Q(root__in=Comment.objects.visible_to(reader).values("pk")))
+        .filter(
+            Q(amendment=None) | Q(amendment__in=Amendment.objects.visible_to(reader).values("pk"))
+        )
+    )
+    return {"comment": comments, "amendment": mine(Amendment), "position": mine(Position)}
+
+
+def _counted(rows: QuerySet) -> Coalesce:
+    """How many rows, as a scalar subquery (they all have one author: grouped by it)."""
+    return Coalesce(Subquery(rows.values("author").annotate(n=Count("pk")).values("n")), 0)
+
+
+class _ContributionList:
+    """The person's contributions of every kind, newest first, as the paginator takes them.
+
+    Its length is the sum of the counts already read (no COUNT over the union). A slice costs
+    one query for its keys (kind, pk) in the union of the three kinds, sorted by date, and one
+    per kind on it for the rows with their recommendation and consultation."""
+
+    def __init__(self, rows: dict[str, QuerySet], counts: dict[str, int]):
+        self.rows = rows
+        self.counts = counts
+        # A position moves to the top when its author changes it (as in the positions list);
+        # comments and amendments keep their first date.
+        keys = [
+            rows[kind]
+            .annotate(
+                kind=Value(kind, output_field=CharField()),
+                at=F("updated_at" if kind == "position" else "created_at"),
+            )
+            .values("kind", "pk", "at")
+            for kind in CONTRIBUTION_KINDS
+        ]
+        self.keys = keys[0].union(*keys[1:], all=True).order_by("-at", "-pk", "kind")
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+    def __getitem__(self, page: slice) -> list:
+        if not len(self) or page.start == page.stop:
+            return []
+        keys = [(row["kind"], row["pk"]) for row in self.keys[page]]
+        loaded = {}
+        for kind in CONTRIBUTION_KINDS:
+            pks = [pk for k, pk in keys if k == kind]
+            if pks:
+                rows = self.rows[kind].select_related("recommendation__consultation")
+                loaded.update(((kind, row.pk), row) for row in rows.filter(pk__in=pks))
+        return [loaded[key] for key in keys if key in loaded]
+
+
+def person_contributions(*, person, viewer, page: int | str | None = 1) -> Page:
+    """A page of the person's comments (on recommendations and on amendments), amendments and
+    positions, newest first, as the viewer may read them: the public reads the published,
+    the person also their own in every other state (the page marks those).
+
+    `.counts` on the page: how many of each kind in all ({"comment": 12, ...}). Five queries
+    at most whatever their number: the counts, the page's keys, and the rows of each kind on
+    it (comment, amendment, position)."""
+    rows = _contributions_of(person=person, viewer=viewer)
+    # One query: the person's own row carries the three counts as subqueries.
+    counts = (
+        type(person)
+        .objects.filter(pk=person.pk)
+        .values(**{kind: _counted(rows[kind]) for kind in CONTRIBUTION_KINDS})
+        .get()
+    )
+    contributions = _ContributionList(rows, counts)
+    result = Paginator(contributions, CONTRIBUTIONS_PER_PAGE).get_page(page)
+    result.counts = counts
+    return result
