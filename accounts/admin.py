@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +22,25 @@ class UserCreationForm(BaseUserCreationForm):
         fields = ["email"]
 
 
+def _suspension_help() -> str:
+    return format_html(
+        gettext(
+            "Read-only here: a suspension is decided in the moderation workflow, which writes "
+            "it to the audit log and tells the person. To suspend someone, open one of their "
+            'contributions in <a href="{}">the moderation queue</a> and choose “Suspend the '
+            "author”; a suspension is lifted when a moderator overturns it on appeal."
+        ),
+        reverse("moderation:queue"),
+    )
+
+
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        # Shown with the read-only field (the admin takes a read-only field's help text from
+        # the form's Meta); lazy, so the link and the words follow the request.
+        help_texts = {"suspended_until": lazy(_suspension_help, str)()}
 
 
 @admin.register(User)
@@ -50,6 +66,9 @@ class UserAdmin(DjangoUserAdmin):
         "affiliation_verified_at",
         "affiliation_verified_by",
         "interests_declared_at",
+        # Suspending or lifting a suspension here would leave no audit row and tell nobody:
+        # only the moderation services change it (author_suspend, appeal_decide).
+        "suspended_until",
         "deleted_at",
         "last_login",
         "date_joined",

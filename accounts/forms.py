@@ -155,6 +155,13 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
         self.fields["stakeholder_group"].required = True
+        if self.instance.is_affiliation_verified:
+            # Said before saving: the verification is of this organisation, not the next.
+            self.fields["organisation"].help_text = _(
+                "Your affiliation with this organisation is verified. Changing the "
+                "organisation withdraws the verification until an administrator verifies "
+                "the new one."
+            )
 
 
 class PreferencesForm(forms.ModelForm):

@@ -66,13 +66,35 @@ def user_signup_complete(*, user: User, data: dict[str, Any], language: str | No
     return user
 
 
+def _same_organisation(a: str, b: str) -> bool:
+    """Spaces aside, the same name: re-typing it is no change of organisation."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> User:
-    """Update the stakeholder profile. Changing the declaration of interests re-dates it."""
+    """Update the stakeholder profile. Changing the declaration of interests re-dates it.
+
+    A verified affiliation is the verification of one organisation: changing the
+    organisation withdraws it, on the audit log, in this transaction (an admin verifies the
+    new one). Positions taken on behalf of the old organisation keep its name (history)."""
+    # Imported here: moderation builds on accounts, not the other way round.
+    from moderation.models import ModerationAction
+    from moderation.services import audit_log_write
+
+    # The stored organisation and verification, read locked: the web form has already
+    # written the new values onto `user` (a ModelForm's validation does), and an admin
+    # verifying the person at this moment waits for this change, or this one sees theirs.
+    stored = (
+        User.objects.select_for_update()
+        .values("organisation", "affiliation_verified_at")
+        .get(pk=user.pk)
+    )
     interests = data.get("interests", user.interests).strip()
     if interests != user.interests or user.interests_declared_at is None:
         user.interests_declared_at = timezone.now()
     user.interests = interests
+    changed = ["interests", "interests_declared_at"]
     for name in (
         "display_name",
         "organisation",
@@ -83,8 +105,31 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
     ):
         if name in data:
             setattr(user, name, data[name])
+            changed.append(name)
+    withdrawn = stored["affiliation_verified_at"] is not None and not _same_organisation(
+        stored["organisation"], user.organisation
+    )
+    if withdrawn:
+        user.affiliation_verified_at = None
+        user.affiliation_verified_by = None
+        changed += ["affiliation_verified_at", "affiliation_verified_by"]
     user.full_clean(exclude=["password"])
-    user.save()
+    # Only the profile's fields: a stale instance must not write back an older verification
+    # or suspension over what an admin or a moderator has just decided.
+    user.save(update_fields=changed)
+    if withdrawn:
+        audit_log_write(
+            # Nobody decided it: the change of organisation did (the log's "system").
+            acting_user=None,
+            action=ModerationAction.Action.REVOKE_AFFILIATION,
+            subject_user=user,
+            content_label=stored["organisation"],
+            # Written as the log's own labels are (in English), with both names as typed.
+            reason=f"Organisation changed from {stored['organisation']} to "
+            f"{user.organisation or '(none)'}",
+            state_before="verified",
+            state_after="unverified",
+        )
     return user
 
 

@@ -37,13 +37,23 @@ from .services import (
 @login_required
 def profile_edit(request):
     form = ProfileForm(request.POST or None, instance=request.user)
+    # Read before the form is validated (which writes the new values onto the instance).
+    was_verified = request.user.is_affiliation_verified
     if request.method == "POST" and form.is_valid():
         try:
-            profile_update(user=request.user, data=form.cleaned_data)
+            user = profile_update(user=request.user, data=form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your profile is saved."))
+            if was_verified and not user.is_affiliation_verified:
+                messages.warning(
+                    request,
+                    _(
+                        "You changed your organisation, so your affiliation is no longer "
+                        "verified. Ask the consultation's administrators to verify the new one."
+                    ),
+                )
             return redirect("accounts:profile")
     return render(request, "accounts/profile_edit.html", {"form": form})
 

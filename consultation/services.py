@@ -411,11 +411,22 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
         state_before=before,
         state_after=amendment.status,
     )
-    Amendment.objects.filter(recommendation=recommendation, status=Amendment.Status.OPEN).exclude(
-        pk=amendment.pk
-    ).update(status=Amendment.Status.OUTDATED, updated_at=now)
+    # The competing amendments, read locked (an author withdrawing one at this moment is
+    # not then told it is outdated), then outdated at once: one query each, however many.
+    outdated = list(
+        Amendment.objects.select_for_update(of=("self",))
+        .filter(recommendation=recommendation, status=Amendment.Status.OPEN)
+        .exclude(pk=amendment.pk)
+        .values_list("pk", "author_id", "author__language")
+    )
+    if outdated:
+        Amendment.objects.filter(pk__in=[row[0] for row in outdated]).update(
+            status=Amendment.Status.OUTDATED, updated_at=now
+        )
     notify_position_holders_of_new_wording(recommendation=recommendation, version=version)
-    notifications.notify_decision(amendment=amendment)
+    # The author hears of the acceptance, and the outdated amendments' authors (the accepting
+    # moderator too, for an amendment of their own) that theirs is on older wording now.
+    notifications.notify_accepted(amendment=amendment, outdated=outdated)
     return amendment
 
 

@@ -1,8 +1,9 @@
 """Immediate notifications: the on-site row, and an e-mail queued when the transaction
 commits for those who want one (accounts.User.notify_* preferences).
 
-The dialogue's services call `notify_reply`, `notify_decision` and `notify_many`; the e-mail
-task calls `notification_email_send`, which claims it as a digest is claimed (sent once).
+The dialogue's services call `notify_reply`, `notify_decision`, `notify_accepted` and
+`notify_many`; the e-mail task calls `notification_email_send`, which claims it as a digest
+is claimed (sent once).
 The nav's unread count is kept in the cache (no query per page): set at login and when the
 list is read, raised when a notification is created.
 """
@@ -143,8 +144,13 @@ def _comment_path(comment: Comment) -> str:
     return comment.get_absolute_url()
 
 
-def notify_decision(*, amendment: Amendment) -> Notification | None:
-    """Tell an amendment's author that it was accepted or rejected (not if they decided)."""
+def _amendment_path(recommendation, amendment_pk: int) -> str:
+    return f"{recommendation.get_absolute_url()}amendments/{amendment_pk}/"
+
+
+def _decision_row(amendment: Amendment) -> Notification | None:
+    """The notification telling an amendment's author that it was accepted or rejected, not
+    yet saved; none if they decided it themselves."""
     if amendment.decided_by_id == amendment.author_id:
         return None
     recommendation = amendment.recommendation
@@ -163,13 +169,52 @@ def notify_decision(*, amendment: Amendment) -> Notification | None:
                 if accepted
                 else _("Your amendment to %(reference)s was rejected")
             ) % words
-    return notify(
+    message = message if message.endswith(".") else f"{message}."
+    return Notification(
         user_id=amendment.author_id,
         kind=Notification.Kind.DECISION,
-        message=message if message.endswith(".") else f"{message}.",
-        url=f"{recommendation.get_absolute_url()}amendments/{amendment.pk}/",
+        message=message[:500],
+        url=_amendment_path(recommendation, amendment.pk),
         recommendation_id=recommendation.pk,
     )
+
+
+def notify_decision(*, amendment: Amendment) -> Notification | None:
+    """Tell an amendment's author that it was accepted or rejected (not if they decided)."""
+    row = _decision_row(amendment)
+    return notify_many([row])[0] if row is not None else None
+
+
+def notify_accepted(
+    *, amendment: Amendment, outdated: Sequence[tuple[int, int, str]]
+) -> list[Notification]:
+    """An amendment was accepted: tell its author (as `notify_decision` does) and the author
+    of each amendment it made outdated (one notification per amendment), all in one
+    `notify_many`, so that the cost does not grow with the number outdated.
+
+    Being outdated is a decision on the author's contribution, though taken by accepting
+    another: the preference `notify_decisions` decides the e-mail, and the digest lists it
+    with the decisions. `outdated`: (pk, author_id, author's language) of each amendment."""
+    recommendation = amendment.recommendation
+    decision = _decision_row(amendment)
+    rows = [decision] if decision is not None else []
+    for pk, author_id, language in outdated:
+        # Written in the author's language, once (the row keeps the text).
+        with translation.override(language or settings.LANGUAGE_CODE):
+            message = _(
+                "Another amendment to %(reference)s was accepted: yours is now outdated. "
+                "Update it onto the new wording or withdraw it."
+            ) % {"reference": recommendation.reference}
+        rows.append(
+            Notification(
+                user_id=author_id,
+                kind=Notification.Kind.DECISION,
+                recommendation_id=recommendation.pk,
+                message=message[:500],
+                url=_amendment_path(recommendation, pk),
+            )
+        )
+    return notify_many(rows) if rows else []
 
 
 def mark_read(*, user: User, pks: Sequence[int] | None = None) -> int:
