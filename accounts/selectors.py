@@ -1,12 +1,16 @@
 """Reads of the accounts app."""
 
+from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from .models import Invitation, User
 
@@ -41,6 +45,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
         Notification,
         Position,
     )
+    from recommendations.models import RecommendationVersion
 
     user = (
         User.objects.select_related("stakeholder_group")
@@ -63,7 +68,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
     )
     amendments = (
         Amendment.objects.filter(author=user)
-        .select_related(recommendation, "base_version")
+        .select_related(recommendation, "base_version", "resulting_version")
         .order_by("created_at", "pk")
     )
     endorsements = (
@@ -71,10 +76,25 @@ def user_data_export(*, user: User) -> dict[str, Any]:
         .select_related("amendment__recommendation__consultation")
         .order_by("created_at", "pk")
     )
+    # Wordings credited to them: their accepted amendments, or their changes as an admin.
+    wordings = (
+        RecommendationVersion.objects.filter(author=user)
+        .select_related(recommendation)
+        .order_by("created_at", "pk")
+    )
     follows = Follow.objects.filter(user=user).select_related(recommendation).order_by("pk")
     notifications = Notification.objects.filter(user=user).order_by("created_at", "pk")
-    invitations = Invitation.objects.filter(accepted_user=user).select_related(
-        "invited_by", "consultation"
+    if apps.is_installed("digests"):
+        # Whether (and when) each notice was also e-mailed: a reverse one-to-one, joined.
+        notifications = notifications.select_related("email_delivery")
+    # The invitation they accepted, and any still pending to their address: both hold their
+    # name, organisation and address as the inviting admin typed them.
+    invitations = (
+        Invitation.objects.filter(
+            Q(accepted_user=user) | Q(accepted_at=None, email__iexact=user.email)
+        )
+        .select_related("invited_by", "consultation", "stakeholder_group")
+        .order_by("created_at", "pk")
     )
 
     data = {
@@ -123,7 +143,12 @@ def user_data_export(*, user: User) -> dict[str, Any]:
         ],
         "invitations": [
             {
+                "email": i.email,
+                "name": i.name,
+                "organisation": i.organisation,
+                "stakeholder_group": i.stakeholder_group.name if i.stakeholder_group else None,
                 "invited_at": i.created_at,
+                "sent_at": i.sent_at,
                 "invited_by": i.invited_by.public_name if i.invited_by else None,
                 "consultation": i.consultation.slug if i.consultation else None,
                 "accepted_at": i.accepted_at,
@@ -173,10 +198,24 @@ def user_data_export(*, user: User) -> dict[str, Any]:
                 "status": a.status,
                 "decided_at": a.decided_at,
                 "decision_reason": a.decision_reason,
+                "resulting_wording_version": (
+                    a.resulting_version.number if a.resulting_version else None
+                ),
                 "moderation_state": a.moderation_state,
                 "created_at": a.created_at,
             }
             for a in amendments
+        ],
+        "wordings_credited": [
+            {
+                "recommendation": _recommendation(v.recommendation),
+                "version": v.number,
+                "title": v.title,
+                "body": v.body,
+                "reason": v.reason,
+                "created_at": v.created_at,
+            }
+            for v in wordings
         ],
         "amendment_endorsements": [
             {
@@ -197,6 +236,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
                 "url": n.url,
                 "created_at": n.created_at,
                 "read_at": n.read_at,
+                "emailed_at": _emailed_at(n),
             }
             for n in notifications
         ],
@@ -205,9 +245,19 @@ def user_data_export(*, user: User) -> dict[str, Any]:
     return data
 
 
+def _emailed_at(notification) -> datetime | None:
+    """When the notice was e-mailed to them, if it was (digests keeps the delivery)."""
+    try:
+        delivery = notification.email_delivery
+    except (AttributeError, ObjectDoesNotExist):
+        return None
+    return delivery.sent_at
+
+
 def _other_apps_data(user: User) -> dict[str, Any]:
-    """What the optional apps hold about the person: API tokens (never their keys), the
-    flags they raised and their appeals of moderation decisions."""
+    """What the optional apps hold about the person: API tokens (never their keys nor the
+    keys' hashes), the flags they raised, the moderation log's rows about them, their
+    appeals of moderation decisions and the digests sent to them."""
     data: dict[str, Any] = {}
     if apps.is_installed("api"):
         data["api_tokens"] = [
@@ -234,6 +284,7 @@ def _other_apps_data(user: User) -> dict[str, Any]:
             }
             for f in flags
         ]
+        data["moderation_actions_about_you"] = _moderation_actions_about(user)
         appeals = apps.get_model("moderation", "Appeal").objects.filter(appellant=user)
         data["appeals"] = [
             {
@@ -246,4 +297,78 @@ def _other_apps_data(user: User) -> dict[str, Any]:
             }
             for a in appeals.order_by("pk")
         ]
+    if apps.is_installed("digests"):
+        records = apps.get_model("digests", "DigestRecord").objects.filter(user=user)
+        data["digests"] = [
+            {
+                "frequency": r.frequency,
+                "period_start": r.period_start,
+                "status": r.status,
+                "sent_at": r.sent_at,
+            }
+            for r in records.order_by("period_start", "pk")
+        ]
     return data
+
+
+def _moderation_actions_about(user: User) -> list[dict[str, Any]]:
+    """The audit log's rows about the person: decisions on their contributions, warnings,
+    suspensions, appeals and their outcomes, administrative decisions (amendments,
+    affiliation) and reports of their contributions, each with its reason.
+
+    Who acted is given as a role, never a name. The platform deliberately withholds it from
+    the person concerned: their decision page says "A moderator" (moderation/decision.html),
+    and an appeal goes to "a moderator who did not take it", not to someone they can
+    pressure. Reports are anonymous to the reported author, so a report's row keeps only
+    its category, not the reporter's own words, which could identify them (GDPR art. 15(4):
+    the copy must not harm the rights of others). The moderators' names stay in the log,
+    for the consultation's accountability.
+    """
+    from moderation.models import Flag, ModerationAction
+
+    Action = ModerationAction.Action
+    with override(settings.LANGUAGE_CODE):  # the log keeps a report's category in this one
+        report_categories = [str(label) for label in Flag.Reason.labels]
+    decisions = {*ModerationAction.DECISIONS, Action.UPHOLD, Action.OVERTURN}
+    rows = (
+        ModerationAction.objects.filter(subject_user=user)
+        .select_related("consultation")
+        .order_by("created_at", "pk")
+    )
+    result = []
+    for row in rows:
+        if row.actor_id is None:
+            by = "the system"
+        elif row.actor_id == user.pk:
+            by = "you"  # their own appeal
+        elif row.action == Action.FLAG:
+            by = "another participant"
+        else:
+            by = "a moderator or administrator"
+        reason = row.reason
+        if row.action == Action.FLAG:
+            reason = next(
+                (c for c in report_categories if reason == c or reason.startswith(f"{c}: ")),
+                None,
+            )
+        result.append(
+            {
+                "action": row.action,
+                "by": by,
+                "on": row.content_kind or None,
+                "id": row.content_id,
+                "about": row.content_label,
+                "consultation": row.consultation.slug if row.consultation else None,
+                "reason": reason,
+                "state_before": row.state_before,
+                "state_after": row.state_after,
+                "suspended_until": row.suspended_until,
+                "appeal": row.appeal_id,
+                "created_at": row.created_at,
+                # Where they read the decision and may appeal it.
+                "url": settings.SITE_URL + reverse("moderation:decision", args=[row.pk])
+                if row.action in decisions and row.actor_id is not None
+                else None,
+            }
+        )
+    return result

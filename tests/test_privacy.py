@@ -197,9 +197,10 @@ def test_the_download_makes_the_same_queries_whatever_the_number_of_contribution
     client.force_login(stakeholder)
     # 1 session, 2 the user (authentication), 3 the user with group, 4 pillars of interest,
     # 5 roles, 6 consents, 7 addresses, 8 authenticators, 9 invitations, 10 comments,
-    # 11 their revisions, 12 positions, 13 amendments, 14 endorsements, 15 follows,
-    # 16 notifications, 17 API tokens, 18 flags raised, 19 appeals.
-    with django_assert_num_queries(19):
+    # 11 their revisions, 12 positions, 13 amendments, 14 wordings credited, 15 endorsements,
+    # 16 follows, 17 notifications (with their e-mails), 18 API tokens, 19 flags raised,
+    # 20 moderation log rows about them, 21 appeals, 22 digests.
+    with django_assert_num_queries(22):
         data = download(client)
     assert len(data["comments"]) == len(data["positions"]) == len(data["amendments"]) == size
 
