@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from consultation.models import Amendment, Comment, ModerationState, Notification
@@ -195,16 +196,41 @@ def notify_accepted(
     Being outdated is a decision on the author's contribution, though taken by accepting
     another: the preference `notify_decisions` decides the e-mail, and the digest lists it
     with the decisions. `outdated`: (pk, author_id, author's language) of each amendment."""
-    recommendation = amendment.recommendation
     decision = _decision_row(amendment)
     rows = [decision] if decision is not None else []
+    rows += _outdated_rows(
+        amendment.recommendation,
+        outdated,
+        gettext_lazy(
+            "Another amendment to %(reference)s was accepted: yours is now outdated. "
+            "Update it onto the new wording or withdraw it."
+        ),
+    )
+    return notify_many(rows) if rows else []
+
+
+def notify_reworded(
+    *, recommendation, outdated: Sequence[tuple[int, int, str]]
+) -> list[Notification]:
+    """An administrator changed the recommendation's wording: tell the author of each
+    amendment that became outdated, as `notify_accepted` does."""
+    rows = _outdated_rows(
+        recommendation,
+        outdated,
+        gettext_lazy(
+            "The wording of %(reference)s was changed: your amendment is now outdated. "
+            "Update it onto the new wording or withdraw it."
+        ),
+    )
+    return notify_many(rows) if rows else []
+
+
+def _outdated_rows(recommendation, outdated, text) -> list[Notification]:
+    rows = []
     for pk, author_id, language in outdated:
         # Written in the author's language, once (the row keeps the text).
         with translation.override(language or settings.LANGUAGE_CODE):
-            message = _(
-                "Another amendment to %(reference)s was accepted: yours is now outdated. "
-                "Update it onto the new wording or withdraw it."
-            ) % {"reference": recommendation.reference}
+            message = str(text) % {"reference": recommendation.reference}
         rows.append(
             Notification(
                 user_id=author_id,
@@ -214,7 +240,7 @@ def notify_accepted(
                 url=_amendment_path(recommendation, pk),
             )
         )
-    return notify_many(rows) if rows else []
+    return rows
 
 
 def mark_read(*, user: User, pks: Sequence[int] | None = None) -> int:

@@ -46,6 +46,7 @@ def recommendation_reword(
     # this is the one place recommendations needs the dialogue's notices.
     from consultation.models import Amendment
     from consultation.services import notify_position_holders_of_new_wording
+    from digests.notifications import notify_reworded
 
     if not acting_user.has_perm("recommendations.change_recommendation"):
         raise PermissionDenied(_("You may not change the wording of recommendations."))
@@ -79,10 +80,18 @@ def recommendation_reword(
     )
     recommendation.title, recommendation.body = title, body
     recommendation.save(update_fields=["title", "body", "updated_at"])
-    # They amend a wording that is no longer the recommendation's: their authors update them.
-    Amendment.objects.filter(recommendation=recommendation, status=Amendment.Status.OPEN).update(
-        status=Amendment.Status.OUTDATED, updated_at=now
+    # They amend a wording that is no longer the recommendation's: their authors are told,
+    # and update them (read locked, as amendment_accept does, then outdated at once).
+    outdated = list(
+        Amendment.objects.select_for_update(of=("self",))
+        .filter(recommendation=recommendation, status=Amendment.Status.OPEN)
+        .values_list("pk", "author_id", "author__language")
     )
+    if outdated:
+        Amendment.objects.filter(pk__in=[row[0] for row in outdated]).update(
+            status=Amendment.Status.OUTDATED, updated_at=now
+        )
+        notify_reworded(recommendation=recommendation, outdated=outdated)
     notify_position_holders_of_new_wording(recommendation=recommendation, version=version)
     return version
 

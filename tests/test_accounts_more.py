@@ -477,9 +477,14 @@ def test_an_admins_new_wording_becomes_a_credited_version_and_position_holders_a
     assert {n.user for n in notices} == {stakeholder, reader}
     assert "P1-R1 has new wording (version 2)" in notices.get(user=stakeholder).message
     assert "nieuwe formulering" in notices.get(user=reader).message  # in their language
-    # An amendment of the earlier wording can no longer be accepted as it is.
+    # An amendment of the earlier wording can no longer be accepted as it is; its author is
+    # told so, in their language, with a link to it.
     amendment.refresh_from_db()
     assert amendment.status == Amendment.Status.OUTDATED
+    (outdated,) = Notification.objects.filter(kind=Notification.Kind.DECISION)
+    assert outdated.user == reader
+    assert outdated.url.endswith(f"/amendments/{amendment.pk}/")
+    assert outdated.message.startswith("De formulering van P1-R1 is gewijzigd")
 
 
 @pytest.mark.django_db
