@@ -1,6 +1,9 @@
 """Every API endpoint and method against every role: anonymous, a stakeholder, the author of
 the content at hand, a moderator and a consultation admin. Each signed-in role uses its own
-personal API token, as a script would."""
+personal API token, as a script would. The matrix is checked against the OpenAPI schema: an
+operation added to the API without its row fails test_every_schema_operation_is_in_the_matrix."""
+
+import re
 
 import pytest
 from django.core.cache import cache
@@ -94,6 +97,12 @@ MATRIX = [
     ("put", "/api/me/", {"organisation": "Elsewhere"}, SIGNED_IN_200),
     ("get", "/api/me/preferences/", None, SIGNED_IN_200),
     ("patch", "/api/me/preferences/", {"digest_frequency": "off"}, SIGNED_IN_200),
+    (
+        "put",
+        "/api/me/preferences/",
+        {"digest_frequency": "weekly", "notify_replies": False, "pillars_of_interest": []},
+        SIGNED_IN_200,
+    ),
     ("get", "/api/me/export/", None, SIGNED_IN_200),
     ("get", "/api/notifications/", None, SIGNED_IN_200),
     ("post", "/api/notifications/{notification}/read/", None, (401, 404, 200, 404, 404)),
@@ -147,6 +156,53 @@ MATRIX = [
     ("delete", "/api/me/", None, NOT_ALLOWED),
     ("post", "/api/notifications/", {}, NOT_ALLOWED),
 ]
+
+
+# Served under /api/ but not operations of the schema: the schema itself and its docs.
+NOT_IN_SCHEMA = {"/api/schema/", "/api/docs/"}
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _schema_operations():
+    """(path template, method) of every operation the OpenAPI schema documents."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    return {(path, method) for path, item in paths.items() for method in item if method in METHODS}
+
+
+def _template_of(address, templates):
+    """The schema path an address is an instance of; the most literal one when several match
+    (versions/diff/ is also a versions/{number}/)."""
+    address = address.split("?")[0]
+    matching = [
+        template
+        for template in templates
+        if re.fullmatch(
+            "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template)), address
+        )
+    ]
+    return min(matching, key=lambda template: template.count("{"), default=None)
+
+
+def test_every_schema_operation_is_in_the_matrix():
+    operations = _schema_operations()
+    templates = {path for path, _ in operations}
+    covered = set()
+    for method, address, _, expected in MATRIX:
+        template = _template_of(address, templates)
+        if template is None:
+            # Only the schema's own pages lie outside it; any other row has a typo.
+            assert address in NOT_IN_SCHEMA, f"{address} is no path of the schema"
+            continue
+        if (template, method) not in operations:
+            # A method the endpoint does not have: its row checks the refusal (a 405 for those
+            # who pass the endpoint's permission check).
+            assert 405 in expected, f"{method.upper()} {template} is not in the schema"
+            continue
+        covered.add((template, method))
+    missing = sorted(f"{method.upper()} {path}" for path, method in operations - covered)
+    assert not missing, f"Add these operations to MATRIX: {missing}"
 
 
 @pytest.fixture
