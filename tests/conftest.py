@@ -1,7 +1,17 @@
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from . import factories
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits, allauth's sign-in throttles and the unread counts live in the
+    (process-wide) cache: every test starts with it empty and leaves nothing behind."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -11,17 +11,7 @@ see the last test). Outcomes:
 """
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """allauth counts sign-ups and failed sign-ins in the (process-wide) cache: leave none
-    behind for the next test."""
-    yield
-    cache.clear()
-
 
 ROLES = ["anonymous", "stakeholder", "moderator", "consultation_admin"]
 

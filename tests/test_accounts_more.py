@@ -9,7 +9,6 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,15 +21,6 @@ from recommendations.models import Recommendation, RecommendationVersion
 PASSWORD = "correct horse battery staple"  # the factories' password
 NEW_PASSWORD = "a fresh and rather unusual passphrase 77"
 NOT_CORRECT = "The email address and/or password you specified are not correct."
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """allauth counts failed sign-ins and reset requests in the (process-wide) cache: start
-    and end with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def link_path(message, pattern: str) -> str:

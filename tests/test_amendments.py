@@ -4,7 +4,6 @@ withdrawing, who may do what, the closed consultation, rate limits, the version 
 and the recommendation page's query count."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import StakeholderGroup, User
@@ -15,14 +14,6 @@ from recommendations.models import Consultation, RecommendationVersion
 TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The counts live in the (process-wide) cache: each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import io
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -25,14 +24,6 @@ Action = ModerationAction.Action
 TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
 HTMX = {"HX-Request": "true"}  # a refusal answers 403 in place, not a redirect
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate limits and throttles count in the (process-wide) cache: each test starts at 0."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,14 +17,6 @@ from consultation.models import Comment, CommentRevision, Follow
 from recommendations.models import Consultation
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The counts live in the (process-wide) cache: each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

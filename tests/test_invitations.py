@@ -7,7 +7,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -16,15 +15,6 @@ from django.urls import reverse
 
 from accounts.models import Invitation, StakeholderGroup, User
 from accounts.services import invitation_create, invitations_import_csv
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """allauth counts sign-ups and failed sign-ins in the (process-wide) cache: leave none
-    behind for the next test."""
-    yield
-    cache.clear()
-
 
 PASSWORD = "a-long and unusual passphrase 42"
 

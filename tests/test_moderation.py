@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import RequestFactory
@@ -37,13 +36,6 @@ State = ModerationState
 Action = ModerationAction.Action
 TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

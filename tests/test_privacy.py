@@ -7,7 +7,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -16,15 +15,6 @@ from accounts.services import account_delete, invitation_accept, invitation_crea
 from api.models import ApiToken
 from consultation import services as dialogue
 from consultation.models import Amendment, Comment, Follow, Notification, Position
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """allauth counts sign-ups and failed sign-ins in the (process-wide) cache: leave none
-    behind for the next test."""
-    yield
-    cache.clear()
-
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 

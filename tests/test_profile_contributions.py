@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,13 +19,6 @@ from moderation.models import ModerationAction, ModerationPolicy
 from recommendations.models import Consultation
 
 Action = ModerationAction.Action
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

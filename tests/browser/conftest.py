@@ -151,3 +151,65 @@ def page(browser, live_server, django_db_serialized_rollback):
     page.console_errors = errors
     yield page
     context.close()
+
+
+@pytest.fixture
+def no_js_page(browser, live_server, django_db_serialized_rollback):
+    """A page with JavaScript disabled: the forms' plain posts and redirects."""
+    context = browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def migrated_rows(page):
+    """The rows the data migrations made that these tests need: the roles, the stakeholder
+    groups the fixtures use, a reason template.
+
+    `page` asks for a serialized rollback to restore them after another test flushed the
+    database, but that does not happen when the database was set up before Playwright started
+    (an earlier, non-browser test): Playwright runs an event loop in this thread, so Django's
+    connection here is a new object, without the contents serialized at set-up.
+    """
+    from django.contrib.auth.models import Group
+
+    from accounts.models import StakeholderGroup
+    from accounts.rules import CONSULTATION_ADMINS, MODERATORS
+    from moderation.models import ReasonTemplate
+
+    for name in (MODERATORS, CONSULTATION_ADMINS):
+        Group.objects.get_or_create(name=name)
+    for slug, name, position in [
+        ("hospital", "Hospital and healthcare professionals", 4),
+        ("patient-organisation", "Patient organisation", 5),
+    ]:
+        StakeholderGroup.objects.get_or_create(
+            slug=slug, defaults={"name": name, "position": position}
+        )
+    ReasonTemplate.objects.get_or_create(
+        title="Spam or advertising",
+        defaults={"text": "It advertises rather than discusses.", "actions": ["reject", "hide"]},
+    )
+
+
+@pytest.fixture
+def file_outbox(settings, tmp_path):
+    """The live server writes every message as an .eml file under tmp_path; this returns
+    them, oldest first."""
+    import email
+    from email import policy
+
+    settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+
+    def messages():
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(tmp_path.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        ]
+
+    return messages

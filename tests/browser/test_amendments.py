@@ -5,55 +5,16 @@ and the competing amendment written on version 1 is outdated."""
 import re
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 from playwright.sync_api import expect
 
-from accounts.models import StakeholderGroup
-from accounts.rules import MODERATORS
 from consultation import services
 from consultation.models import Amendment, Position
-
-# Fresh rate limits.
-from tests.test_amendments import fresh_rate_limits  # noqa: F401
+from tests.browser.signin import log_in
 
 TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
 NEW_TITLE = "Secure and document the supply of plant material"
 NEW_BODY = "Regulators should publish binding guidance on plant material."
-
-
-def log_in(page, live_server, user):
-    """Sign in as the person by handing the browser a session made by force_login."""
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The rows the data migrations made that this test needs (the Moderators group, the
-    patient-organisation stakeholder group).
-
-    `page` asks for a serialized rollback to restore them after another test flushed the
-    database, but that does not happen when the database was set up before Playwright started
-    (an earlier, non-browser test): Playwright runs an event loop in this thread, so Django's
-    connection here is a new object, without the contents serialized at set-up.
-    """
-    Group.objects.get_or_create(name=MODERATORS)
-    StakeholderGroup.objects.get_or_create(
-        slug="patient-organisation", defaults={"name": "Patient organisation", "position": 5}
-    )
 
 
 @pytest.fixture

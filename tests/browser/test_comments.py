@@ -5,41 +5,10 @@ then the same with JavaScript disabled, by plain form posts and redirects."""
 import re
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 from playwright.sync_api import expect
 
-from accounts.models import StakeholderGroup
-from accounts.rules import MODERATORS
 from consultation.models import Comment, CommentRevision
-from tests.test_comments import fresh_rate_limits  # noqa: F401
-
-
-def log_in(context, live_server, user):
-    """Sign the browser context in as the person, with a session made by force_login."""
-    client = Client()
-    client.force_login(user)
-    context.clear_cookies()
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The rows of the data migrations these tests need, should a flush have removed them
-    (see tests/browser/test_amendments.py)."""
-    Group.objects.get_or_create(name=MODERATORS)
-    StakeholderGroup.objects.get_or_create(
-        slug="patient-organisation", defaults={"name": "Patient organisation", "position": 5}
-    )
+from tests.browser.signin import log_in
 
 
 @pytest.fixture
@@ -135,16 +104,6 @@ def test_comment_reply_edit_and_remove_in_place_with_htmx(
 
     assert page.evaluate("window.__samePage") is True  # never a full page load
     assert page.console_errors == []
-
-
-@pytest.fixture
-def no_js_page(browser, live_server, django_db_serialized_rollback):
-    context = browser.new_context(
-        base_url=live_server.url, java_script_enabled=False, locale="en-GB"
-    )
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_the_same_without_javascript(

@@ -10,18 +10,13 @@ content must hold no script-bearing element, event-handler attribute or script U
 import contextlib
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from accounts.models import StakeholderGroup
-from accounts.rules import MODERATORS
 from consultation import services
 from consultation.models import Comment
-from tests.test_comments import fresh_rate_limits  # noqa: F401
+from tests.browser.signin import log_in
 
 PAYLOADS = [
     "<script>window.pwned=1;alert(1)</script>",
@@ -87,31 +82,6 @@ INSPECT = """() => {
   }
   return bad;
 }"""
-
-
-def log_in(context, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context.clear_cookies()
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The rows of the data migrations these tests need, should a flush have removed them
-    (see tests/browser/test_amendments.py)."""
-    Group.objects.get_or_create(name=MODERATORS)
-    StakeholderGroup.objects.get_or_create(
-        slug="patient-organisation", defaults={"name": "Patient organisation", "position": 5}
-    )
 
 
 @pytest.fixture

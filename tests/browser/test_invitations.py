@@ -2,18 +2,12 @@
 invitee follows the link of the e-mail to a pre-filled sign-up form and is in at once; the
 admin sees the invitation accepted."""
 
-import email
 import re
-from email import policy
 
-import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group
-from django.test import Client
 from playwright.sync_api import expect
 
-from accounts.models import Invitation, StakeholderGroup, User
-from accounts.rules import CONSULTATION_ADMINS
+from accounts.models import Invitation, User
+from tests.browser.signin import log_in
 
 PASSWORD = "a-long and unusual passphrase 42"
 CSV = """\
@@ -23,45 +17,6 @@ not-an-address,Bad Address,,
 bob@example.org,Bob Invitee,Pharma NV,astrology
 cy@example.org,Cy Invitee,,Patient organisation
 """
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The rows of the data migrations this test needs (see test_amendments.migrated_rows)."""
-    Group.objects.get_or_create(name=CONSULTATION_ADMINS)
-    for slug, name, position in [
-        ("hospital", "Hospital and healthcare professionals", 4),
-        ("patient-organisation", "Patient organisation", 5),
-    ]:
-        StakeholderGroup.objects.get_or_create(
-            slug=slug, defaults={"name": name, "position": position}
-        )
-
-
-@pytest.fixture
-def file_outbox(settings, tmp_path):
-    settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path)
-    return lambda: [
-        email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in tmp_path.glob("*.eml")
-    ]
-
-
-def log_in(page, live_server, user):
-    """Sign in as the person by handing the browser a session made by force_login."""
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def test_invite_by_csv_read_the_report_and_the_invitee_signs_up_through_the_link(

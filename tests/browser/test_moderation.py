@@ -6,34 +6,18 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from playwright.sync_api import expect
 
-from accounts.models import StakeholderGroup
 from accounts.rules import MODERATORS
 from consultation import services
 from consultation.models import Comment, Notification
 from moderation.models import ModerationAction, ReasonTemplate
-from tests.browser.test_amendments import log_in
+from tests.browser.signin import log_in
 
 # Fresh rate limits (the counts live in the process-wide cache).
-from tests.test_amendments import fresh_rate_limits  # noqa: F401
 
 WORDS = "Our clinic sells the same therapy cheaper: call us today."
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The rows the data migrations made that this test needs (see test_amendments.py)."""
-    Group.objects.get_or_create(name=MODERATORS)
-    StakeholderGroup.objects.get_or_create(
-        slug="patient-organisation", defaults={"name": "Patient organisation", "position": 5}
-    )
-    ReasonTemplate.objects.get_or_create(
-        title="Spam or advertising",
-        defaults={"text": "It advertises rather than discusses.", "actions": ["reject", "hide"]},
-    )
 
 
 @pytest.fixture

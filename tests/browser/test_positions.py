@@ -5,12 +5,8 @@ breakdown by stakeholder group follow each step. Then the same with JavaScript d
 from playwright.sync_api import expect
 
 from consultation.models import Position
-from tests.browser.test_comments import (  # noqa: F401 - fixtures
-    log_in,
-    migrated_rows,
-    no_js_page,
-    recommendation,
-)
+from tests.browser.signin import log_in
+from tests.browser.test_comments import recommendation  # noqa: F401 - the fixture
 
 
 def _take_endorse_oppose_withdraw(page):
@@ -55,7 +51,7 @@ def _take_endorse_oppose_withdraw(page):
 def test_endorse_change_to_oppose_with_a_reason_and_withdraw_in_place(
     page,
     live_server,
-    migrated_rows,  # noqa: F811
+    migrated_rows,
     stakeholder,
     recommendation,  # noqa: F811
 ):
@@ -70,9 +66,9 @@ def test_endorse_change_to_oppose_with_a_reason_and_withdraw_in_place(
 
 
 def test_the_same_without_javascript(
-    no_js_page,  # noqa: F811
+    no_js_page,
     live_server,
-    migrated_rows,  # noqa: F811
+    migrated_rows,
     stakeholder,
     recommendation,  # noqa: F811
 ):

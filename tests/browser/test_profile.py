@@ -4,22 +4,9 @@ the author's contributions, and follows its link back to the comment."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from accounts.models import StakeholderGroup
-from accounts.rules import MODERATORS
 from consultation import services
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The rows of the data migrations these tests need, should a flush have removed them
-    (see tests/browser/test_amendments.py)."""
-    Group.objects.get_or_create(name=MODERATORS)
-    StakeholderGroup.objects.get_or_create(
-        slug="patient-organisation", defaults={"name": "Patient organisation", "position": 5}
-    )
 
 
 @pytest.fixture

@@ -2,42 +2,15 @@
 from the file outbox, signs in, fills in the profile with the declaration of interests and
 signs out."""
 
-import email
 import re
-from email import policy
 
-import pytest
 from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
 from accounts import legal
-from accounts.models import StakeholderGroup, User
+from accounts.models import User
 
 PASSWORD = "a-long and unusual passphrase 42"
-
-
-@pytest.fixture
-def migrated_rows(page):
-    """The stakeholder group the data migration made (see test_amendments.migrated_rows for why
-    a browser test makes it again)."""
-    StakeholderGroup.objects.get_or_create(
-        slug="patient-organisation", defaults={"name": "Patient organisation", "position": 5}
-    )
-
-
-@pytest.fixture
-def file_outbox(settings, tmp_path):
-    """The live server writes every message as an .eml file under tmp_path."""
-    settings.EMAIL_BACKEND = "config.mail.EmlFileBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path)
-
-    def messages():
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(tmp_path.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-        ]
-
-    return messages
 
 
 def text_of(message) -> str:
