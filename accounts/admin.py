@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .emails import send_invitation
 from .models import Consent, Invitation, StakeholderGroup, User
-from .services import affiliation_verify
+from .services import affiliation_verify, profile_update
 
 # Fields that grant powers: only a superuser changes them (a consultation admin may change
 # people's profiles but must not make anyone, themselves included, staff or superuser).
@@ -123,6 +123,15 @@ class UserAdmin(DjangoUserAdmin):
         if obj is not None and not request.user.is_superuser:
             fields += PRIVILEGE_FIELDS
         return fields
+
+    def save_model(self, request, obj, form, change):
+        if change and "organisation" in form.changed_data:
+            # As when the person changes it on their profile: a verified affiliation is the
+            # verification of one organisation, so a new one withdraws it, on the audit log.
+            profile_update(
+                user=obj, data={"organisation": obj.organisation}, acting_user=request.user
+            )
+        super().save_model(request, obj, form, change)
 
     def has_verify_affiliation_permission(self, request):
         return request.user.has_perm("accounts.verify_affiliation")

@@ -72,12 +72,14 @@ def _same_organisation(a: str, b: str) -> bool:
 
 
 @transaction.atomic
-def profile_update(*, user: User, data: dict[str, Any]) -> User:
+def profile_update(*, user: User, data: dict[str, Any], acting_user: User | None = None) -> User:
     """Update the stakeholder profile. Changing the declaration of interests re-dates it.
 
     A verified affiliation is the verification of one organisation: changing the
     organisation withdraws it, on the audit log, in this transaction (an admin verifies the
-    new one). Positions taken on behalf of the old organisation keep its name (history)."""
+    new one). Positions taken on behalf of the old organisation keep its name (history).
+    `acting_user`: the admin editing the profile in the Django admin; None when the person
+    edits their own (the log then names the system, not them)."""
     # Imported here: moderation builds on accounts, not the other way round.
     from moderation.models import ModerationAction
     from moderation.services import audit_log_write
@@ -119,8 +121,9 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
     user.save(update_fields=changed)
     if withdrawn:
         audit_log_write(
-            # Nobody decided it: the change of organisation did (the log's "system").
-            acting_user=None,
+            # Nobody decided it: the change of organisation did (the log's "system"), unless
+            # an admin changed it for the person.
+            acting_user=acting_user,
             action=ModerationAction.Action.REVOKE_AFFILIATION,
             subject_user=user,
             content_label=stored["organisation"],

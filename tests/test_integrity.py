@@ -181,6 +181,27 @@ def test_changing_the_organisation_withdraws_the_verification_on_the_log(verifie
 
 
 @pytest.mark.django_db
+def test_an_admin_changing_the_organisation_withdraws_the_verification_too(
+    admin_client, consultation_admin, verified
+):
+    url = reverse("admin:accounts_user_change", args=[verified.pk])
+    response = admin_client.post(url, admin_form_data(verified, job_title="Chair"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    verified.refresh_from_db()
+    assert verified.job_title == "Chair" and verified.is_affiliation_verified
+    assert not revocations().exists()
+
+    response = admin_client.post(url, admin_form_data(verified, organisation="Carers United"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    verified.refresh_from_db()
+    assert verified.organisation == "Carers United"
+    assert not verified.is_affiliation_verified and verified.affiliation_verified_by is None
+    row = revocations().get()
+    assert (row.actor, row.subject_user) == (consultation_admin, verified)
+    assert row.reason == "Organisation changed from Patients Together to Carers United"
+
+
+@pytest.mark.django_db
 def test_other_changes_keep_the_verification(verified):
     verified_at = verified.affiliation_verified_at
     profile_update(
