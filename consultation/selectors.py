@@ -222,9 +222,15 @@ class GroupBreakdown:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def share(self, stance: str) -> int:
-        """Percentage of the group's positions with this stance (for the bar chart)."""
-        return round(100 * self.counts.get(stance, 0) / self.total) if self.total else 0
+    @property
+    def shares(self) -> dict[str, int]:
+        """Percentage of the group's positions per stance, for the bar chart (a template
+        reads `g.shares.endorse`: it cannot call a method with an argument)."""
+        total = self.total
+        return {
+            stance: round(100 * self.counts.get(stance, 0) / total) if total else 0
+            for stance in Position.Stance.values
+        }
 
 
 @dataclass

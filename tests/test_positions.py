@@ -408,3 +408,20 @@ def test_the_recommendation_page_costs_the_same_with_10_or_500_positions(
         assert 'id="your-position"' in html
     else:
         assert "Sign in to take part." in html
+
+
+@pytest.mark.django_db
+def test_the_breakdown_draws_each_groups_bar_in_proportion(
+    client, make_person, stakeholder_group, recommendation
+):
+    for i, (stance, reason) in enumerate([("endorse", ""), ("endorse", ""), ("oppose", "No.")]):
+        person = make_person(f"p{i}@example.org", stakeholder_group=stakeholder_group)
+        services.position_take(
+            author=person, recommendation=recommendation, stance=stance, reason=reason
+        )
+    html = client.get(recommendation.get_absolute_url()).content.decode()
+    assert (
+        '<span class="seg endorse" style="width: 67%"></span>'
+        '<span class="seg reservations" style="width: 0%"></span>'
+        '<span class="seg oppose" style="width: 33%"></span>'
+    ) in html
