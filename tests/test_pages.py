@@ -165,7 +165,8 @@ def test_detail_shows_attribution_source_passage_challenges_and_history(
     assert "Industry</a> and <a" in html and "J&amp;J" in html
     assert "Because launches are slow." in html
     assert "Slow licensing" in html and "#P1-C1" in html
-    assert "**Recommendation** (*industry*): as the paper says." in html
+    # The passage is stored verbatim and shown with its emphasis, not its asterisks.
+    assert "<p><strong>Recommendation</strong> (<em>industry</em>): as the paper says.</p>" in html
     assert "Version 1" in html
 
 

@@ -1,0 +1,15 @@
+"""`{{ text|source_markdown }}`: a passage of a source document, kept verbatim in the database
+(Markdown emphasis included, as the paper writes it), shown with its emphasis rather than its
+asterisks. The comments' safe subset and sanitiser render it (consultation/markup.py)."""
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from consultation.markup import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def source_markdown(text: str) -> SafeString:
+    return mark_safe(render_markdown(text or ""))  # noqa: S308 - nh3 cleaned it
