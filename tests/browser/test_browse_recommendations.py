@@ -87,7 +87,11 @@ def test_a_visitor_filters_by_pillar_and_advocate_and_opens_a_recommendation(pag
     source = page.get_by_role("region", name="In the source document")
     expect(source).to_be_visible()
     assert recommendation.source_passage
-    assert source.locator("blockquote").text_content() == recommendation.source_passage
+    # Stored verbatim, shown with the paper's emphasis in place of its asterisks.
+    shown = source.locator("blockquote")
+    assert shown.text_content().strip() == recommendation.source_passage.replace("*", "")
+    if "**" in recommendation.source_passage:
+        expect(shown.locator("strong").first).to_be_visible()
     if recommendation.source_section:
         expect(source.locator("p.meta")).to_have_text(recommendation.source_section)
 
