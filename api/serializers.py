@@ -611,6 +611,15 @@ class DecisionCreateSerializer(ContentReferenceSerializer):
     )
 
 
+class SuspensionLiftSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Required: the person reads it. They may contribute again at once.",
+    )
+
+
 class QueueQuerySerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=list(QUEUE_STATES), required=False, default="")
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)

@@ -39,6 +39,11 @@ urlpatterns = [
     path("moderation/flags/", moderation.FlagCreateView.as_view(), name="flags"),
     path("moderation/queue/", moderation.QueueView.as_view(), name="queue"),
     path("moderation/actions/", moderation.DecisionCreateView.as_view(), name="actions"),
+    path(
+        "moderation/people/<int:pk>/lift-suspension/",
+        moderation.SuspensionLiftView.as_view(),
+        name="lift-suspension",
+    ),
     path("moderation/log/", moderation.LogView.as_view(), name="log"),
     path("moderation/appeals/", moderation.AppealCreateView.as_view(), name="appeals"),
     path(

@@ -6,13 +6,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from .models import ModerationAction
 
 
 def send_decision(action_pk: int) -> None:
-    """Tell a contribution's author (or the suspended person, or the appellant) of a
-    decision. Called after the commit of the decision (services._notify)."""
+    """Tell a contribution's author (or the person suspended or whose suspension is lifted, or
+    the appellant) of a decision. Called after the commit of the decision (services._notify)."""
     action = (
         ModerationAction.objects.select_related(
             "subject_user", "comment", "amendment", "position", "appeal"
@@ -39,7 +40,12 @@ def send_decision(action_pk: int) -> None:
             "final": action.appeal_id is not None and action.action != action.Action.APPEAL,
             "site_url": settings.SITE_URL,
         }
-        subject = render_to_string("emails/moderation-decision-subject.txt", context)
+        if action.action == action.Action.LIFT_SUSPENSION:
+            # The subject template words decisions about contributions; this one is about
+            # the account.
+            subject = gettext("Your account is no longer suspended")
+        else:
+            subject = render_to_string("emails/moderation-decision-subject.txt", context)
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
         text = render_to_string("emails/moderation-decision-body.txt", context)
         html = render_to_string("emails/moderation-decision-body.html", context)

@@ -68,6 +68,10 @@ class DecisionForm(ReasonFields):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+class LiftSuspensionForm(ReasonFields):
+    """Lift a person's suspension: the reason is all (the person reads it)."""
+
+
 class BulkForm(ReasonFields):
     action = forms.ChoiceField(choices=[(a, ACTION_LABELS[a]) for a in CONTENT_ACTIONS])
     items = forms.MultipleChoiceField(required=True)  # choices are checked by parse_item

@@ -30,7 +30,8 @@ KIND_PLURALS = {
 }
 # A contribution's moderation state in a sentence (the log keeps the codes). The log's rows
 # on administrative actions keep other states: an amendment's status (open, then accepted or
-# rejected) and a person's affiliation (unverified or verified).
+# rejected), a person's affiliation (unverified or verified) and, on lifting a suspension,
+# the person's account (suspended, then active).
 STATE_WORDS = {
     "pending": pgettext_lazy("moderation state", "pending"),
     "published": pgettext_lazy("moderation state", "published"),
@@ -41,6 +42,8 @@ STATE_WORDS = {
     "accepted": pgettext_lazy("moderation state", "accepted"),
     "unverified": pgettext_lazy("moderation state", "unverified"),
     "verified": pgettext_lazy("moderation state", "verified"),
+    "suspended": pgettext_lazy("moderation state", "suspended"),
+    "active": pgettext_lazy("moderation state", "active"),
 }
 
 
@@ -246,6 +249,9 @@ class ModerationAction(ContentMixin, models.Model):
         APPEAL = "appeal", _("Appealed")
         UPHOLD = "uphold", _("Appeal rejected: decision upheld")
         OVERTURN = "overturn", _("Appeal upheld: decision overturned")
+        # A moderator ends a suspension early (not on appeal): the person is told, and there
+        # is nothing to appeal, so it is no decision of DECISIONS.
+        LIFT_SUSPENSION = "lift_suspension", _("Suspension lifted")
         # Administrative actions, on the record like the moderators' decisions but neither
         # appealed here nor told of by the moderation notices (the caller tells the person).
         ACCEPT_AMENDMENT = "accept_amendment", _("Amendment accepted")
@@ -298,7 +304,11 @@ class ModerationAction(ContentMixin, models.Model):
     reason = models.TextField(blank=True)
     state_before = models.CharField(max_length=10, blank=True)
     state_after = models.CharField(max_length=10, blank=True)
-    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("The suspension's end: the one imposed, or (lifted) the one lifted."),
+    )
     appeal = models.ForeignKey(
         "Appeal",
         null=True,

@@ -2,13 +2,14 @@
 the same to show or hide forms.
 
 Moderators (and consultation admins, and superusers) moderate; nobody moderates their own
-contribution or hears the appeal of their own decision. Anyone who may contribute may flag
-someone else's published contribution; an author may appeal a decision about them once.
+contribution, hears the appeal of their own decision or lifts their own suspension. Anyone who
+may contribute may flag someone else's published contribution; an author may appeal a decision
+about them once.
 """
 
 import rules
 
-from accounts.rules import can_contribute, is_consultation_admin, is_moderator
+from accounts.rules import can_contribute, is_consultation_admin, is_moderator, is_self
 
 
 @rules.predicate
@@ -51,6 +52,8 @@ rules.add_perm("moderation.view_log", is_moderator)
 rules.add_perm("moderation.decide", is_moderator & ~is_content_author)
 rules.add_perm("moderation.warn", is_moderator & ~is_content_author)
 rules.add_perm("moderation.suspend", is_moderator & ~is_content_author)
+# Asked of the suspended person: whoever may suspend them may lift it, but not for themself.
+rules.add_perm("moderation.lift_suspension", is_moderator & ~is_self)
 rules.add_perm(
     "moderation.decide_appeal",
     is_moderator & appeal_is_open & ~took_the_decision & ~is_appellant,

@@ -66,7 +66,13 @@ class AuthorHistory:
             for state, n in sorted(self.states.items())
             if state != State.PUBLISHED
         ]
-        for action in (Action.WARN, Action.SUSPEND, Action.REJECT, Action.HIDE):
+        for action in (
+            Action.WARN,
+            Action.SUSPEND,
+            Action.LIFT_SUSPENSION,
+            Action.REJECT,
+            Action.HIDE,
+        ):
             if self.actions[action]:
                 parts.append(f"{label_lower(Action(action).label)} ×{self.actions[action]}")
         return " · ".join(parts)
@@ -349,6 +355,28 @@ def decision_appeal(action: ModerationAction) -> Appeal | None:
     return Appeal.objects.filter(decision=action).select_related("decided_by").first()
 
 
+# -- A person's suspension ------------------------------------------------------------------
+
+
+def person_get(*, pk: int):
+    """A person whose suspension a moderator looks at, or 404."""
+    from accounts.models import User
+
+    person = User.objects.select_related("stakeholder_group").filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    return person
+
+
+def last_suspension(person) -> ModerationAction | None:
+    """The latest decision suspending the person: who, when, why."""
+    return (
+        ModerationAction.objects.filter(subject_user=person, action=Action.SUSPEND)
+        .select_related("actor")
+        .first()
+    )
+
+
 # -- The log --------------------------------------------------------------------------------
 
 
@@ -443,10 +471,20 @@ def log_csv(*, filters: LogFilters) -> Iterator[list[str]]:
             row.content_label,
             row.consultation.slug if row.consultation else "",
             row.subject_user.public_name if row.subject_user else "",
-            row.state_before,
+            _csv_state_before(row),
             row.state_after,
             _csv_safe(row.reason),
         ]
+
+
+def _csv_state_before(row: ModerationAction) -> str:
+    """The state code; on lifting a suspension, with the end it had ("suspended until
+    2030-03-05", "suspended for good"), kept in the row's `suspended_until`."""
+    if row.action != Action.LIFT_SUSPENSION or row.suspended_until is None:
+        return row.state_before
+    if row.suspended_until.year >= 9999:  # services.SUSPENDED_FOR_GOOD
+        return f"{row.state_before} for good"
+    return f"{row.state_before} until {timezone.localdate(row.suspended_until).isoformat()}"
 
 
 def _csv_safe(value: str) -> str:

@@ -16,6 +16,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -59,7 +60,13 @@ TRANSITIONS: dict[str, tuple[set[str], str]] = {
 # Decisions that say the reports were right, and those that say they were not.
 UPHOLDS_FLAGS = {Action.REJECT, Action.HIDE}
 DISMISSES_FLAGS = {Action.APPROVE, Action.RESTORE, Action.DISMISS_FLAGS}
-REASON_REQUIRED = {Action.REJECT, Action.HIDE, Action.WARN, Action.SUSPEND}
+REASON_REQUIRED = {
+    Action.REJECT,
+    Action.HIDE,
+    Action.WARN,
+    Action.SUSPEND,
+    Action.LIFT_SUSPENSION,
+}
 CONTENT_ACTIONS = (*TRANSITIONS, Action.DISMISS_FLAGS)
 
 
@@ -227,6 +234,8 @@ def decision_message(action: ModerationAction, *, with_reason: bool = True) -> s
             "suspension": suspension_words(action.suspended_until),
             "reason": reason,
         }
+    elif action.action == Action.LIFT_SUSPENSION:
+        text = _("Your suspension is lifted: you may contribute again.%(reason)s") % words
     elif action.action == Action.UPHOLD:
         text = (
             _("Your appeal was heard: the decision stands.%(reason)s This decision is final.")
@@ -524,6 +533,75 @@ def author_suspend(
         reason=reason,
         state_before=state,
         state_after=state,
+        suspended_until=until,
+    )
+    _notify(row)
+    return row
+
+
+# The log's words for a person's account on lifting a suspension (state_before, state_after);
+# the row's `suspended_until` keeps when the lifted suspension would have ended.
+SUSPENDED, ACTIVE = "suspended", "active"
+
+
+def _not_suspended(person: User) -> Exception:
+    """Why a person's suspension cannot be lifted: someone lifted it (or overturned it on
+    appeal) since it was imposed, as the moderator's page did not show yet (AlreadyDecided),
+    or there is none (it ended, or there never was one)."""
+    last = (
+        ModerationAction.objects.filter(subject_user=person)
+        .filter(
+            Q(action__in=[Action.SUSPEND, Action.LIFT_SUSPENSION])
+            | Q(action=Action.OVERTURN, appeal__decision__action=Action.SUSPEND)
+        )
+        .select_related("actor")
+        .first()
+    )
+    if last is not None and last.action != Action.SUSPEND:
+        return AlreadyDecided(
+            _("Already lifted by %(name)s (%(action)s, %(when)s): %(person)s is not suspended.")
+            % {
+                "name": last.actor_name,
+                "action": label_lower(last.get_action_display()),
+                "when": _when(last.created_at),
+                "person": person.public_name,
+            }
+        )
+    return ValidationError(
+        _("%(person)s is not suspended: there is no suspension to lift.")
+        % {"person": person.public_name}
+    )
+
+
+@transaction.atomic
+def suspension_lift(*, acting_user: User, user: User, reason: str) -> ModerationAction:
+    """End a person's suspension now (one until a date or for good), not on appeal: they may
+    contribute again. The log's row is about the person (no contribution); they are told as of
+    a decision, but there is nothing to appeal (LIFT_SUSPENSION is not in DECISIONS).
+
+    Two moderators lifting one suspension both lock the person's row; the second finds them
+    no longer suspended and is told who lifted it (AlreadyDecided).
+    """
+    if not acting_user.has_perm("moderation.lift_suspension", user):
+        raise ModerationRefused(
+            _("Your own suspension is lifted by another moderator.")
+            if is_moderator(acting_user)
+            else _("Only moderators lift suspensions.")
+        )
+    person = User.objects.select_for_update().get(pk=user.pk)
+    if not person.is_suspended:
+        raise _not_suspended(person)
+    reason = _clean_reason(reason, action=Action.LIFT_SUSPENSION)
+    until = person.suspended_until
+    person.suspended_until = None
+    person.save(update_fields=["suspended_until"])
+    row = _log(
+        actor=acting_user,
+        action=Action.LIFT_SUSPENSION,
+        subject_user=person,
+        reason=reason,
+        state_before=SUSPENDED,
+        state_after=ACTIVE,
         suspended_until=until,
     )
     _notify(row)

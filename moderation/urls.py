@@ -11,6 +11,7 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path(f"items/{KIND}/<int:pk>/", views.item, name="item"),
     path(f"items/{KIND}/<int:pk>/decide/", views.decide, name="decide"),
+    path("people/<int:pk>/lift-suspension/", views.lift_suspension, name="lift_suspension"),
     path("appeals/<int:pk>/", views.appeal, name="appeal"),
     path("decisions/<int:pk>/", views.decision, name="decision"),
     path(f"report/{KIND}/<int:pk>/", views.report, name="report"),

@@ -27,6 +27,7 @@ from .forms import (
     BulkForm,
     DecisionForm,
     FlagForm,
+    LiftSuspensionForm,
     parse_item,
 )
 from .models import KIND_PLURALS, KINDS, ModerationAction, kind_name, label_lower
@@ -223,6 +224,65 @@ def decide(request, kind, pk):
             form.add_error(None, exc.messages)
         return _item_page(request, kind, content, form=form, status=422)
     messages.success(request, done)
+    return redirect(_safe_next(request, here))
+
+
+# -- A person's suspension ------------------------------------------------------------------
+
+
+def _lift_page(request, person, *, form=None, status=200):
+    return render(
+        request,
+        "moderation/lift_suspension.html",
+        {
+            "person": person,
+            "suspension": services.suspension_words(person.suspended_until)
+            if person.is_suspended
+            else "",
+            "last_suspension": selectors.last_suspension(person),
+            "form": form or LiftSuspensionForm(),
+            "can_lift": request.user.has_perm("moderation.lift_suspension", person),
+            "templates": selectors.reason_templates(Action.LIFT_SUSPENSION),
+            "next": _safe_next(request, ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lift_suspension(request, pk):
+    """A person's suspension, and the form lifting it (the queue and the item pages link here
+    from the author's name)."""
+    _require(request, "moderation.view_queue")
+    person = selectors.person_get(pk=pk)
+    if request.method == "GET":
+        return _lift_page(request, person)
+    form = LiftSuspensionForm(request.POST)
+    if not form.is_valid():
+        return _lift_page(request, person, form=form, status=422)
+    try:
+        services.suspension_lift(acting_user=request.user, user=person, reason=form.composed_reason)
+    except services.AlreadyDecided as exc:
+        form.add_error(None, str(exc))
+        person.refresh_from_db(fields=["suspended_until"])  # as the other moderator left it
+        return _lift_page(request, person, form=form, status=409)
+    except services.ModerationRefused as exc:
+        form.add_error(None, str(exc))
+        return _lift_page(request, person, form=form, status=403)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return _lift_page(request, person, form=form, status=422)
+    messages.success(
+        request,
+        _("The suspension of %(name)s is lifted: they may contribute again.")
+        % {"name": person.public_name},
+    )
+    here = reverse("moderation:lift_suspension", args=[pk])
     return redirect(_safe_next(request, here))
 
 

@@ -144,6 +144,14 @@ MATRIX = [
         MODERATORS_ONLY,
     ),
     ("get", "/api/moderation/actions/", None, (401, 403, 403, 405, 405)),
+    # Lifting a suspension: only moderators get past the permission check, to the person
+    # (none here; the lifting itself is in test_suspension_lift.py).
+    (
+        "post",
+        "/api/moderation/people/999999999/lift-suspension/",
+        {"reason": "Served."},
+        (401, 403, 403, 404, 404),
+    ),
     # Methods no endpoint has.
     ("delete", C, None, NOT_ALLOWED),
     ("put", C, {"title": "Mine now"}, NOT_ALLOWED),

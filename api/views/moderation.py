@@ -1,6 +1,6 @@
 """Moderation through the API: report a contribution, the moderators' queue, their decisions,
-appeals and the audit log. Reads go through moderation.selectors, writes through
-moderation.services (which ask moderation/rules.py and write the log in the same
+lifting a suspension, appeals and the audit log. Reads go through moderation.selectors, writes
+through moderation.services (which ask moderation/rules.py and write the log in the same
 transaction). Moderators act only once they have two-factor authentication, as on the pages.
 """
 
@@ -28,6 +28,7 @@ from ..serializers import (
     ModerationActionSerializer,
     QueueItemSerializer,
     QueueQuerySerializer,
+    SuspensionLiftSerializer,
 )
 from .base import page_response
 
@@ -148,6 +149,24 @@ class DecisionCreateView(GenericAPIView):
                 reason=data["reason"],
                 expected_state=data["expected_state"],
             )
+        return Response(ModerationActionSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["moderation"])
+class SuspensionLiftView(GenericAPIView):
+    """Lift a person's suspension (until a date or for good) before it ends: they may
+    contribute again. Not one's own. Written to the audit log; the person is told. A person
+    not suspended is a 400; one whose suspension someone else lifted first, a 409."""
+
+    permission_classes = [IsAuthenticated, Moderates]
+    moderation_rule = "moderation.view_queue"
+    serializer_class = SuspensionLiftSerializer
+
+    @extend_schema(request=SuspensionLiftSerializer, responses={201: ModerationActionSerializer})
+    def post(self, request, pk, *args, **kwargs):
+        data = _valid(SuspensionLiftSerializer, request.data)
+        person = selectors.person_get(pk=pk)
+        row = services.suspension_lift(acting_user=request.user, user=person, reason=data["reason"])
         return Response(ModerationActionSerializer(row).data, status=status.HTTP_201_CREATED)
 
 

@@ -7,6 +7,7 @@ from consultation.models import ModerationState
 
 from .. import models
 from ..models import kind_of
+from ..services import suspension_words
 
 register = template.Library()
 
@@ -65,6 +66,15 @@ def kind_name(kind: str) -> str:
 def state_word(state: str) -> str:
     """A moderation state's code ("pending"), as the log shows it, in the active language."""
     return models.state_word(state)
+
+
+@register.filter
+def state_before_words(row) -> str:
+    """A log row's state before, in words; on lifting a suspension, the suspension it ended
+    ("suspended until 05 March 2030")."""
+    if row.action == models.ModerationAction.Action.LIFT_SUSPENSION and row.suspended_until:
+        return suspension_words(row.suspended_until)
+    return models.state_word(row.state_before)
 
 
 @register.filter
