@@ -9,7 +9,7 @@ from functools import cached_property
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -272,11 +272,12 @@ def _public_name(row: dict, prefix: str = "author__") -> str:
 
 
 def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest]:
-    """Every person's digest for the period, from 11 queries whatever the number of people:
+    """Every person's digest for the period, from 12 queries whatever the number of people:
     1 their pillars of interest, 2 what they follow, 3 new versions, 4 status changes,
-    5 new comments per followed recommendation, 6 replies to their comments, 7 positions by
-    stakeholder group, 8 amendments proposed or decided, 9 decisions on their contributions,
-    10 the most active discussions, 11 the recommendations all these name."""
+    5 new comments per followed recommendation, 6 their own comments and positions among
+    those (no news to them), 7 replies to their comments, 8 positions by stakeholder group,
+    9 amendments proposed or decided, 10 decisions on their contributions, 11 the most active
+    discussions, 12 the recommendations all these name."""
     fragments = shared_fragments()
     digests = {
         person.pk: Digest(user=person, period=period, fragments=fragments) for person in people
@@ -344,9 +345,41 @@ def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest
     )
     if not getattr(settings, "DELETED_ACCOUNTS_KEEP_POSITIONS", True):
         counted_positions = counted_positions.filter(author__deleted_at__isnull=True)
-    moved = counted_positions.filter(
+    moved_positions = counted_positions.filter(
         _in(period, "updated_at"), recommendation_id__in=followed
-    ).values("recommendation_id")
+    )
+    moved = moved_positions.values("recommendation_id")
+    # The batch's own comments and positions among the news of what they follow, in one
+    # query: a person's own comment or change of position is no news to them (and alone
+    # must not send them a digest).
+    own_rows = (
+        published_comments.filter(recommendation_id__in=followed, author_id__in=pks)
+        .values("author_id", "recommendation_id")
+        .annotate(
+            n=Count("pk"),
+            group=Value("", output_field=CharField()),
+            stance=Value("", output_field=CharField()),
+        )
+        .values_list("author_id", "recommendation_id", "n", "group", "stance")
+        .order_by()
+        .union(
+            moved_positions.filter(author_id__in=pks)
+            .annotate(
+                n=Value(1, output_field=IntegerField()),
+                group=F("author__stakeholder_group__name"),
+            )
+            .values_list("author_id", "recommendation_id", "n", "group", "stance")
+            .order_by(),
+            all=True,
+        )
+    )
+    own_comments: dict[tuple[int, int], int] = {}
+    own_positions: dict[tuple[int, int], tuple[str, str]] = {}
+    for user_id, recommendation_id, n, group, stance in own_rows:
+        if stance:
+            own_positions[(user_id, recommendation_id)] = (group or NO_GROUP, stance)
+        else:
+            own_comments[(user_id, recommendation_id)] = n
     position_rows = list(
         counted_positions.filter(recommendation_id__in=moved)
         .values(
@@ -399,6 +432,8 @@ def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest
         versions=versions,
         statuses=statuses,
         comment_counts=comment_counts,
+        own_comments=own_comments,
+        own_positions=own_positions,
         replies=replies,
         position_rows=position_rows,
         amendments=amendments,
@@ -437,6 +472,21 @@ def _recommendation_refs(ids: Iterable[int]) -> tuple[dict[int, RecommendationRe
         )
         pillar_of[row["pk"]] = (row["pillar_id"], row["consultation__slug"], row["reference"])
     return refs, pillar_of
+
+
+def _without_position(
+    groups: list[GroupPositions], group: str, stance: str
+) -> list[GroupPositions]:
+    """The breakdown's change without one position (the reader's own): copies, since the
+    batch's other readers share these rows; a group left with no change drops out."""
+    result = []
+    for g in groups:
+        if g.group == group and g.new.get(stance):
+            new = {**g.new, stance: g.new[stance] - 1}
+            g = GroupPositions(g.group, g.totals, {k: v for k, v in new.items() if v})
+        if g.new:
+            result.append(g)
+    return result
 
 
 def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -> None:
@@ -528,15 +578,24 @@ def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -
             follows_of[user_id] & set(activity), key=lambda r: activity[r].recommendation.reference
         ):
             a = activity[recommendation_id]
-            # Their own proposals are no news to them.
+            # Their own comments, position and proposals are no news to them.
             events = [
                 e for e in a.amendments if not (e.event == "proposed" and e.author_id == user_id)
             ]
-            own = FollowedActivity(
-                a.recommendation, a.new_comments, a.new_positions, a.groups, events
+            key = (user_id, recommendation_id)
+            groups, new_positions = a.groups, a.new_positions
+            if key in rows["own_positions"]:
+                groups = _without_position(groups, *rows["own_positions"][key])
+                new_positions -= 1
+            theirs = FollowedActivity(
+                a.recommendation,
+                a.new_comments - rows["own_comments"].get(key, 0),
+                new_positions,
+                groups,
+                events,
             )
-            if own:
-                digest.followed.append(own)
+            if theirs:
+                digest.followed.append(theirs)
         digest.most_active = most_active
 
     for r in rows["replies"]:

@@ -178,10 +178,11 @@ def test_the_digest_holds_the_persons_news_of_the_period_and_nothing_else(scenar
     # before's), positions by group with the day's new ones, the amendments.
     assert "P2-R1 Pay for outcomes" in text
     assert "2 new comments" in text  # the reply and Paul's comment, not the hidden one
-    assert "2 new or changed positions" in text
+    # Paul's position; not the reader's own, taken the same day: no news to them.
+    assert "1 new or changed position;" in text
     assert "Industry (pharma)" not in text  # its position is older: no change to show
     assert "Payer or insurer: Oppose 1 (+1)" in text
-    assert "Patient organisation: Endorse 1 (+1)" in text
+    assert "Patient organisation" not in text
     assert "Amendment proposed: Pay per patient" in text
     assert "Amendment rejected: Pay later" in text
     # The reply to their comment, and the decision on their contribution.
@@ -228,6 +229,23 @@ def test_nothing_new_means_no_email_and_a_skipped_record(scenario, make_person):
         "reader@example.org": "skipped",
         "quiet@example.org": "skipped",
     }
+
+
+@pytest.mark.django_db
+def test_ones_own_comments_and_position_are_no_news(scenario, make_person):
+    """On a day when only they spoke on what they follow: no digest, however keen."""
+    keen = make_person("keen@example.org", digest_frequency="daily")
+    with at(SEND):  # Tuesday 07:00: a quiet day for everyone else
+        dialogue.comment_create(author=keen, recommendation=scenario["r4"], body="Mine.")
+        dialogue.comment_create(author=keen, recommendation=scenario["r4"], body="Mine again.")
+        dialogue.position_take(
+            author=keen, recommendation=scenario["r4"], stance="oppose", reason="Mine too."
+        )
+    assert Follow.objects.filter(user=keen, recommendation=scenario["r4"]).exists()
+    with freeze_time(SEND + timedelta(days=1)):
+        send_daily()
+    assert to("keen@example.org") == []
+    assert DigestRecord.objects.get(user=keen).status == "skipped"
 
 
 @pytest.mark.django_db
@@ -558,15 +576,16 @@ def test_a_batch_costs_the_same_queries_for_10_or_100_people(
     people = selectors.batch_people(frequency="daily", user_ids=ids)
     period = period_starting("daily", DAY)
     # 1 their pillars of interest, 2 their follows, 3 new versions, 4 status changes, 5 new
-    # comments per followed recommendation, 6 replies to their comments, 7 positions by
-    # stakeholder group, 8 amendments, 9 decisions, 10 the most active discussions,
-    # 11 the recommendations named.
-    with django_assert_num_queries(11):
+    # comments per followed recommendation, 6 their own comments and positions among them,
+    # 7 replies to their comments, 8 positions by stakeholder group, 9 amendments,
+    # 10 decisions, 11 the most active discussions, 12 the recommendations named.
+    with django_assert_num_queries(12):
         digests = selectors.digests_build(people=people, period=period)
     assert all(not d.is_empty and len(d.replies) == 1 for d in digests.values())
-    assert all(d.followed[0].new_positions == n + 2 for d in digests.values())
+    # Everyone's new positions but their own.
+    assert all(d.followed[0].new_positions == n + 1 for d in digests.values())
 
-    # The whole batch: 1 the people, 2 their settled records, 3-13 the content above, then
+    # The whole batch: 1 the people, 2 their settled records, 3-14 the content above, then
     # the exactly-once writes for the whole batch: the claims' insert (one statement, or one
     # per 99 people on SQLite), the take-over of stale claims, the read-back of this run's
     # claims, and the marks of the sent: one UPDATE per DIGEST_MARK_EVERY messages. By default
@@ -578,8 +597,8 @@ def test_a_batch_costs_the_same_queries_for_10_or_100_people(
     with freeze_time(SEND), CaptureQueriesContext(connection) as queries:
         report = services.digest_send_batch(frequency="daily", period_start=DAY, user_ids=ids)
     assert len(report.sent) == n
-    assert len(queries) == 13 + inserts + 2 + marks
-    writes = [q["sql"] for q in queries.captured_queries[13:]]
+    assert len(queries) == 14 + inserts + 2 + marks
+    writes = [q["sql"] for q in queries.captured_queries[14:]]
     assert sum(sql.startswith("INSERT") for sql in writes) == inserts
     assert sum(sql.startswith("UPDATE") for sql in writes) == 1 + marks
     assert set(DigestRecord.objects.values_list("status", flat=True)) == {"sent"}
