@@ -212,13 +212,14 @@ class InvitationAdmin(admin.ModelAdmin):
         "name",
         "organisation",
         "stakeholder_group",
+        "language",
         "invited_by",
         "created_at",
         "sent_at",
         "accepted_at",
         "accepted_user",
     ]
-    list_filter = ["stakeholder_group", "consultation", "sent_at", "accepted_at"]
+    list_filter = ["stakeholder_group", "language", "consultation", "sent_at", "accepted_at"]
     list_select_related = ["stakeholder_group", "invited_by", "accepted_user"]
     search_fields = ["email", "name", "organisation"]
     readonly_fields = [
@@ -237,6 +238,9 @@ class InvitationAdmin(admin.ModelAdmin):
         "organisation",
         "stakeholder_group",
         "consultation",
+        # Editable, so that an invitation sent in the wrong language can be corrected and
+        # sent again ("resend" uses it).
+        "language",
         "invited_by",
         "created_at",
         "sent_at",

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from .models import Invitation
@@ -26,15 +26,18 @@ def _render(name: str, context: dict) -> tuple[str, str, str]:
 
 
 def send_invitation(invitation: Invitation) -> None:
-    """Send (or send again) the invitation and record when it went out."""
-    context = {
-        "invitation": invitation,
-        "link": invitation_link(invitation),
-        "inviter": invitation.invited_by.public_name if invitation.invited_by else None,
-        "consultation": invitation.consultation,
-        "site_url": settings.SITE_URL,
-    }
-    subject, text, html = _render("invitation", context)
+    """Send (or send again) the invitation, in its language, and record when it went out."""
+    # The invitee's language, not that of the admin sending (or re-sending) it; the link's
+    # sign-up form shows in it too (SignupForm).
+    with translation.override(invitation.language):
+        context = {
+            "invitation": invitation,
+            "link": invitation_link(invitation),
+            "inviter": invitation.invited_by.public_name if invitation.invited_by else None,
+            "consultation": invitation.consultation,
+            "site_url": settings.SITE_URL,
+        }
+        subject, text, html = _render("invitation", context)
     message = EmailMultiAlternatives(subject, text, to=[invitation.email])
     message.attach_alternative(html, "text/html")
     message.send()

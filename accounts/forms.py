@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext_lazy
@@ -6,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Pillar
 
-from .models import StakeholderGroup, User
+from .models import StakeholderGroup, User, invitation_language_default
 
 # A translated text holding HTML of our own (a link), safe once translated.
 mark_safe_lazy = lazy(mark_safe, SafeString)
@@ -60,21 +62,37 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self._prefill_from_invitation()
-
-    def _prefill_from_invitation(self):
-        """Opened from an invitation's link: fill in what the admin knew about the person."""
         from allauth.core import context
-        from django.contrib import messages
 
         from .services import invitation_get_pending
 
         request = context.request
-        token = request.GET.get("invitation", "") if request is not None else ""
-        if not token:
+        if request is None:
             return
-        invitation = invitation_get_pending(token)
+        # The token comes with the link (GET), then in the form's hidden field (POST).
+        token = (self.data if self.is_bound else request.GET).get("invitation", "")
+        invitation = invitation_get_pending(token) if token else None
+        if invitation is not None:
+            self._speak_language_of(invitation, request)
+        if not self.is_bound and token:
+            self._prefill_from_invitation(request, invitation)
+
+    @staticmethod
+    def _speak_language_of(invitation, request):
+        """The invitee sees the form in the language of their invitation, and signs up in it
+        (signup() stores request.LANGUAGE_CODE as their preference), unless they chose one with
+        the language switcher (its cookie). Done here, as allauth's view builds the form before
+        rendering it: the page and the response's Content-Language follow."""
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return
+        if invitation.language in dict(settings.LANGUAGES):
+            translation.activate(invitation.language)
+            request.LANGUAGE_CODE = translation.get_language()
+
+    def _prefill_from_invitation(self, request, invitation):
+        """Opened from an invitation's link: fill in what the admin knew about the person."""
+        from django.contrib import messages
+
         if invitation is None:
             messages.warning(
                 request,
@@ -207,12 +225,20 @@ class InvitationForm(forms.Form):
         empty_label=_("None in particular"),
         help_text=_("Named in the invitation."),
     )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        # Not required: left out, the invitation is in the admin's language (the initial).
+        required=False,
+        label=_("Language of the invitation"),
+        help_text=_("The e-mail and the sign-up form it links to are in this language."),
+    )
 
     def __init__(self, *args, **kwargs):
         from recommendations.models import Consultation
 
         super().__init__(*args, **kwargs)
         self.fields["consultation"].queryset = Consultation.objects.order_by("title")
+        self.fields["language"].initial = invitation_language_default()
 
 
 class InvitationImportForm(forms.Form):
@@ -222,7 +248,8 @@ class InvitationImportForm(forms.Form):
         label=_("CSV file"),
         help_text=_(
             "UTF-8, one person a line, the first line naming the columns: "
-            "email, name, organisation, stakeholder_group (its short name or its full name)."
+            "email, name, organisation, stakeholder_group (its short name or its full name) "
+            "and, if you wish, language (en, nl, fr or de)."
         ),
     )
     consultation = forms.ModelChoiceField(
@@ -232,12 +259,19 @@ class InvitationImportForm(forms.Form):
         empty_label=_("None in particular"),
         help_text=_("Named in every invitation of the file."),
     )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        label=_("Language of the invitations"),
+        help_text=_("For the lines that name no language of their own."),
+    )
 
     def __init__(self, *args, **kwargs):
         from recommendations.models import Consultation
 
         super().__init__(*args, **kwargs)
         self.fields["consultation"].queryset = Consultation.objects.order_by("title")
+        self.fields["language"].initial = invitation_language_default()
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]

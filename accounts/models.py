@@ -3,7 +3,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -191,6 +191,16 @@ class Consent(models.Model):
         return f"{self.user_id} accepted {self.document} {self.version}"
 
 
+def invitation_language_default() -> str:
+    """The language active now: in a request, the inviting admin's interface language."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 class Invitation(models.Model):
     """A consultation admin's invitation to sign up, sent by e-mail with a link holding the token.
 
@@ -221,6 +231,15 @@ class Invitation(models.Model):
         null=True,
         on_delete=models.SET_NULL,
         related_name="invitations_sent",
+    )
+    # The invitee's language, which may not be the admin's: a Belgian invitee may read Dutch,
+    # French or German only.
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default=invitation_language_default,
+        help_text=_("The language of the e-mail and of the sign-up form it links to."),
     )
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,6 +1,8 @@
 import csv
 import io
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import legal
-from .models import Consent, Invitation, StakeholderGroup, User
+from .models import Consent, Invitation, StakeholderGroup, User, invitation_language_default
 from .rules import CONSULTATION_ADMINS, MODERATORS
 
 DEMO_PASSWORD = "plant-to-patient-demo"
@@ -194,7 +196,7 @@ def affiliation_verify(
 
 # -- Invitations ----------------------------------------------------------------------------
 
-INVITATION_COLUMNS = ("email", "name", "organisation", "stakeholder_group")
+INVITATION_COLUMNS = ("email", "name", "organisation", "stakeholder_group", "language")
 # Other spellings a spreadsheet may use for the same columns.
 INVITATION_COLUMN_ALIASES = {
     "e-mail": "email",
@@ -203,6 +205,7 @@ INVITATION_COLUMN_ALIASES = {
     "organization": "organisation",
     "group": "stakeholder_group",
     "stakeholder group": "stakeholder_group",
+    "lang": "language",
 }
 INVITATION_IMPORT_MAX_ROWS = 1_000
 
@@ -237,8 +240,10 @@ def invitation_create(
     organisation: str = "",
     stakeholder_group: StakeholderGroup | None = None,
     consultation=None,
+    language: str | None = None,
 ) -> Invitation:
-    """Invite a person to sign up; the e-mail goes out once the transaction commits."""
+    """Invite a person to sign up; the e-mail goes out once the transaction commits, in
+    `language` (one of settings.LANGUAGES; by default the inviting admin's current one)."""
     from .emails import send_invitation
 
     _require_inviter(acting_user)
@@ -251,6 +256,9 @@ def invitation_create(
         raise ValidationError(
             {"email": _("“%(email)s” is not a valid e-mail address.") % {"email": email}}
         ) from None
+    language = language or invitation_language_default()
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _unknown_language(language)})
     refusal = _invitation_refusal(email)
     if refusal:
         raise ValidationError({"email": refusal})
@@ -261,6 +269,7 @@ def invitation_create(
         stakeholder_group=stakeholder_group,
         consultation=consultation,
         invited_by=acting_user,
+        language=language,
         token=secrets.token_urlsafe(32),
     )
     invitation.full_clean(validate_unique=False, validate_constraints=False)
@@ -302,6 +311,40 @@ def _group_lookup() -> dict[str, StakeholderGroup]:
     return lookup
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents: a spreadsheet may write "Francais" or "FRANÇAIS"."""
+    text = unicodedata.normalize("NFKD", " ".join(text.lower().split()))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _language_lookup() -> dict[str, str]:
+    """Each language's code and its own name ("nl", "Nederlands"), folded, to its code."""
+    lookup = {}
+    for code, name in settings.LANGUAGES:
+        lookup[_fold(code)] = code
+        lookup[_fold(name)] = code
+    return lookup
+
+
+def invitation_language_parse(value: str) -> str | None:
+    """The language code a CSV cell names (a code, a regional code such as "nl-BE", or the
+    language's own name, in any case); None when it names none of settings.LANGUAGES."""
+    folded = _fold(value)
+    lookup = _language_lookup()
+    if folded in lookup:
+        return lookup[folded]
+    if re.fullmatch(r"[a-z]{2}[-_][a-z]{2}", folded):
+        return lookup.get(folded[:2])
+    return None
+
+
+def _unknown_language(value: str) -> str:
+    return _("unknown language “%(value)s”; use one of %(languages)s.") % {
+        "value": value,
+        "languages": ", ".join(f"{code} ({name})" for code, name in settings.LANGUAGES),
+    }
+
+
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -313,11 +356,13 @@ def _line_error(line: int, problem: str) -> str:
 
 @transaction.atomic
 def invitations_import_csv(
-    *, acting_user: User, file_text: str, consultation=None
+    *, acting_user: User, file_text: str, consultation=None, language: str | None = None
 ) -> InvitationImport:
     """Invite everyone listed in a CSV file (columns email, name, organisation,
-    stakeholder_group: a slug or a name). Each bad row is reported as "line N: <problem>";
-    the good rows are still created and sent. A header that cannot be read stops the import.
+    stakeholder_group: a slug or a name, and optionally language: a code or the language's
+    name; a row without one is in `language`, by default the inviting admin's current one).
+    Each bad row is reported as "line N: <problem>"; the good rows are still created and sent.
+    A header that cannot be read stops the import.
     """
     _require_inviter(acting_user)
     report = InvitationImport()
@@ -437,6 +482,13 @@ def invitations_import_csv(
                     )
                 )
                 continue
+        language_cell = row.get("language", "")
+        row_language = language
+        if language_cell:
+            row_language = invitation_language_parse(language_cell)
+            if row_language is None:
+                report.errors.append(_line_error(line, _unknown_language(language_cell)))
+                continue
         if email and email in seen:
             report.errors.append(
                 _line_error(
@@ -454,6 +506,7 @@ def invitations_import_csv(
                 organisation=row.get("organisation", ""),
                 stakeholder_group=group,
                 consultation=consultation,
+                language=row_language,
             )
         except ValidationError as exc:
             report.errors.append(_line_error(line, _error_text(exc)))

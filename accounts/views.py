@@ -175,6 +175,7 @@ def invitation_import(request):
             acting_user=request.user,
             file_text=form.cleaned_data["file"],
             consultation=form.cleaned_data["consultation"],
+            language=form.cleaned_data["language"],
         )
         form = InvitationImportForm()
     context = {

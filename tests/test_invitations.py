@@ -390,3 +390,226 @@ def test_a_file_that_is_not_utf8_is_refused_in_the_form(admin_client):
     assert response.status_code == 200
     assert "not UTF-8 text" in response.context["form"].errors["file"][0]
     assert not Invitation.objects.exists()
+
+
+# -- The invitee's language ----------------------------------------------------------------------
+
+NL_SUBJECT = (
+    "[Plant to patient] U bent uitgenodigd om deel te nemen aan een raadpleging van belanghebbenden"
+)
+NL_IGNORE = "Als u niet wilt deelnemen, kunt u dit bericht negeren."
+
+
+def subject_in(language: str) -> str:
+    """The subject of an invitation to no consultation in particular, as the catalogue of
+    `language` has it."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        text = render_to_string("emails/invitation-subject.txt", {"consultation": None})
+    return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(text.split())
+
+
+def language_of(message) -> str:
+    html, _mimetype = message.alternatives[0]
+    return re.search(r'<html lang="(\w+)">', html).group(1)
+
+
+@pytest.mark.django_db
+def test_an_invitation_goes_out_in_its_language_not_the_admins(
+    consultation_admin, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    # The admin works in French; the invitee reads Dutch.
+    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):
+        invitation = invite(consultation_admin, language="nl")
+        by_default = invite(consultation_admin, email="jean@example.org", name="Jean")
+    assert invitation.language == "nl"
+    # Without one, the invitation is in the admin's current language.
+    assert Invitation.objects.get(email="jean@example.org").language == "fr" == by_default.language
+
+    dutch, french = mail.outbox
+    assert dutch.subject == NL_SUBJECT == subject_in("nl")
+    assert dutch.subject != subject_in("en")
+    assert "Beste Jane Doe," in dutch.body and NL_IGNORE in dutch.body
+    html = dutch.alternatives[0][0]
+    assert language_of(dutch) == "nl" and "Beste Jane Doe," in html and NL_IGNORE in html
+    # The link is the same whatever the language (the form takes it from the invitation).
+    assert link_in(dutch).endswith(f"?invitation={invitation.token}")
+
+    assert french.subject == subject_in("fr") != subject_in("en")
+    assert language_of(french) == "fr"
+
+
+@pytest.mark.django_db
+def test_a_language_the_site_does_not_speak_is_refused(consultation_admin):
+    with pytest.raises(ValidationError) as exc:
+        invite(consultation_admin, language="es")
+    assert list(exc.value.message_dict) == ["language"]
+    assert "unknown language “es”" in exc.value.messages[0]
+    assert not Invitation.objects.exists()
+
+
+CSV_LANGUAGES = """\
+email,name,language
+ann@example.org,Ann,nl
+bob@example.org,Bob,FR
+cid@example.org,Cid,Deutsch
+dee@example.org,Dee,es
+eve@example.org,Eve,
+fay@example.org,Fay,FRANCAIS
+gil@example.org,Gil,nl-BE
+hal@example.org,Hal,Klingon
+"""
+
+
+@pytest.mark.django_db
+def test_csv_language_column_sends_each_line_in_its_language_and_reports_unknown_ones(
+    consultation_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = invitations_import_csv(
+            acting_user=consultation_admin, file_text=CSV_LANGUAGES, language="de"
+        )
+
+    languages = "en (English), nl (Nederlands), fr (Français), de (Deutsch)"
+    assert report.errors == [
+        f"line 5: unknown language “es”; use one of {languages}.",
+        f"line 9: unknown language “Klingon”; use one of {languages}.",
+    ]
+    expected = {
+        "ann@example.org": "nl",
+        "bob@example.org": "fr",
+        "cid@example.org": "de",
+        "eve@example.org": "de",  # no language of its own: the one chosen for the file
+        "fay@example.org": "fr",
+        "gil@example.org": "nl",
+    }
+    assert {i.email: i.language for i in report.created} == expected
+    assert dict(Invitation.objects.values_list("email", "language")) == expected
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert sorted(sent) == sorted(expected)
+    for email, language in expected.items():
+        assert sent[email].subject == subject_in(language), email
+        assert language_of(sent[email]) == language
+    assert sent["ann@example.org"].subject == NL_SUBJECT
+
+
+@pytest.mark.django_db
+def test_csv_without_a_language_is_in_the_admins_language(consultation_admin):
+    from django.utils import translation
+
+    with translation.override("nl"):
+        report = invitations_import_csv(
+            acting_user=consultation_admin, file_text="email\nann@example.org\n"
+        )
+    assert report.errors == [] and report.created[0].language == "nl"
+
+
+@pytest.mark.django_db
+def test_the_invite_form_offers_the_language_the_admins_by_default(
+    admin_client, consultation_admin, django_capture_on_commit_callbacks
+):
+    url = reverse("accounts:invitation_new")
+    consultation_admin.language = "fr"
+    consultation_admin.save(update_fields=["language"])
+    response = admin_client.get(url)
+    assert response.context["form"]["language"].value() == "fr"
+    assert 'name="language"' in response.content.decode()
+
+    data = {"email": "kim@example.org", "name": "Kim", "language": "nl"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert Invitation.objects.get().language == "nl"
+    assert mail.outbox[0].subject == NL_SUBJECT
+
+
+@pytest.mark.django_db
+def test_the_csv_upload_page_documents_and_takes_the_language(
+    admin_client, django_capture_on_commit_callbacks
+):
+    url = reverse("accounts:invitation_import")
+    html = admin_client.get(url).content.decode()
+    assert "email,name,organisation,stakeholder_group,language" in html
+    assert "The language column may be left out" in html
+
+    upload = SimpleUploadedFile("people.csv", CSV_LANGUAGES.encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"file": upload, "language": "fr"})
+    html = response.content.decode()
+    assert "6 invitations sent, 2 problems." in html
+    assert "line 5: unknown language “es”" in html and "line 9: unknown language" in html
+    assert Invitation.objects.get(email="eve@example.org").language == "fr"
+    assert len(mail.outbox) == 6
+
+
+@pytest.mark.django_db
+def test_the_link_shows_the_signup_form_in_the_invitations_language_and_keeps_it(
+    client, consultation_admin
+):
+    from django.utils import translation
+
+    invitation = invite(consultation_admin, language="nl")
+    path = f"{reverse('account_signup')}?invitation={invitation.token}"
+    # Restores the test's language after the requests (a request activates its own).
+    with translation.override("en"):
+        # The browser asks for French; the invitation is in Dutch, and the person has not
+        # chosen a language on the site.
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="fr")
+        html = response.content.decode()
+        assert response["Content-Language"] == "nl"
+        assert '<html lang="nl">' in html and "Uw naam" in html  # "Your name"
+        assert response.context["form"]["email"].value() == "jane.doe@example.org"
+
+        response = client.post(
+            reverse("account_signup"),
+            sign_up_form_data(client, invitation.token),
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )
+        assert response.status_code == 302
+    user = User.objects.get(email="jane.doe@example.org")
+    assert user.language == "nl"
+    invitation.refresh_from_db()
+    assert invitation.accepted_user == user
+
+
+@pytest.mark.django_db
+def test_a_language_chosen_with_the_switcher_wins_over_the_invitations(client, consultation_admin):
+    from django.utils import translation
+
+    invitation = invite(consultation_admin, language="nl")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    with translation.override("en"):
+        response = client.get(f"{reverse('account_signup')}?invitation={invitation.token}")
+        assert response["Content-Language"] == "de" and "Ihr Name" in response.content.decode()
+        client.post(reverse("account_signup"), sign_up_form_data(client, invitation.token))
+    assert User.objects.get(email="jane.doe@example.org").language == "de"
+
+
+@pytest.mark.django_db
+def test_resending_from_the_admin_uses_the_invitations_language(
+    client, consultation_admin, with_totp
+):
+    from django.utils import translation
+
+    invitation = invite(consultation_admin, language="nl")
+    consultation_admin.language = "fr"
+    consultation_admin.save(update_fields=["language"])
+    client.force_login(with_totp(consultation_admin))
+    url = reverse("admin:accounts_invitation_changelist")
+    with translation.override("en"):
+        page = client.get(url).content.decode()
+        assert "Nederlands" in page  # the list shows each invitation's language
+        change = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk]))
+        assert 'name="language"' in change.content.decode()
+        mail.outbox.clear()
+        response = client.post(
+            url, {"action": "resend", "_selected_action": [invitation.pk]}, follow=True
+        )
+    assert response.status_code == 200
+    (message,) = mail.outbox
+    assert message.subject == NL_SUBJECT and NL_IGNORE in message.body
+    assert language_of(message) == "nl"
