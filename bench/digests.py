@@ -43,7 +43,8 @@ class QueryCounter:
         self.reads = self.writes = 0
 
     def __call__(self, execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT"):
+        # A UNION reads too: PostgreSQL's starts "(SELECT".
+        if sql.lstrip("( \n").upper().startswith("SELECT"):
             self.reads += 1
         else:
             self.writes += 1
