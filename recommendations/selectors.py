@@ -1,6 +1,7 @@
 """Reads. Each returns a queryset whose cost does not grow with the data it shows."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.core.cache import cache
+from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
 from .filters import RecommendationFilter
@@ -19,6 +20,30 @@ def consultation_list_visible(*, user) -> QuerySet[Consultation]:
     if not user.is_staff:
         qs = qs.exclude(state=Consultation.State.DRAFT)
     return qs
+
+
+NAV_CONSULTATION_KEY = "recommendations:nav-consultation"
+NAV_CONSULTATION_SECONDS = 60
+
+
+def nav_consultation() -> dict | None:
+    """The consultation the nav's "Recommendations" and "Results" lead to on pages about no
+    consultation in particular (home, profiles, notifications, preferences): an open one
+    before a closed one, the latest first; never a draft. Its slug and title, kept a minute
+    in the cache, so those pages cost no query for it."""
+    found = cache.get(NAV_CONSULTATION_KEY)
+    if found is None:
+        found = (
+            Consultation.objects.exclude(state=Consultation.State.DRAFT)
+            .order_by(
+                Case(When(state=Consultation.State.OPEN, then=Value(0)), default=Value(1)),
+                *Consultation._meta.ordering,
+            )
+            .values("slug", "title")
+            .first()
+        ) or {}
+        cache.set(NAV_CONSULTATION_KEY, found, NAV_CONSULTATION_SECONDS)
+    return found or None
 
 
 def consultation_get_visible(*, user, slug: str) -> Consultation:

@@ -1,6 +1,7 @@
 """The public pages: what they show, who sees drafts, and that their cost does not grow."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import User
@@ -56,8 +57,9 @@ def test_page_query_counts_do_not_grow_with_the_data(
         consultation, pillar_factory, advocate_factory, challenge_factory, recommendation_factory, n
     )
 
-    # 1 consultations, 2 pillars with their counts
-    with django_assert_num_queries(2):
+    # 1 consultations, 2 pillars with their counts, 3 the nav's consultation (kept a minute
+    # in the cache, emptied for each test)
+    with django_assert_num_queries(3):
         assert client.get(reverse("recommendations:home")).status_code == 200
     # 1 consultation, 2 pillars with counts
     with django_assert_num_queries(2):
@@ -188,3 +190,34 @@ def test_closed_consultation_says_so(client, consultation_factory):
     consultation_factory(slug="old", state=Consultation.State.CLOSED)
     html = client.get(reverse("recommendations:consultation", args=["old"])).content.decode()
     assert "it has closed and its pages are read-only" in html
+
+
+@pytest.mark.django_db
+def test_the_nav_leads_to_the_open_consultation_from_pages_about_none(
+    client, consultation_factory, make_person
+):
+    from recommendations.selectors import nav_consultation
+
+    consultation_factory(slug="drafted", state=Consultation.State.DRAFT)
+    consultation_factory(slug="closed", state=Consultation.State.CLOSED)
+    consultation_factory(slug="open", state=Consultation.State.OPEN)
+    person = make_person("p@example.org")
+
+    nav = client.get(reverse("accounts:person", args=[person.pk])).content.decode()
+    nav = nav[nav.index('<nav aria-label="Main">') : nav.index("</nav>")]
+    assert f'href="{reverse("recommendations:list", args=["open"])}">Recommendations' in nav
+    assert f'href="{reverse("results:consultation", args=["open"])}">Results' in nav
+
+    # A page about a consultation leads to its own.
+    page = client.get(reverse("recommendations:consultation", args=["closed"])).content.decode()
+    assert f'href="{reverse("recommendations:list", args=["closed"])}">Recommendations' in page
+
+    # With no open one, the latest closed; never a draft; with none at all, no links.
+    Consultation.objects.filter(slug="open").delete()
+    cache.clear()
+    assert nav_consultation()["slug"] == "closed"
+    Consultation.objects.filter(slug="closed").delete()
+    cache.clear()
+    assert nav_consultation() is None
+    page = client.get(reverse("recommendations:home")).content.decode()
+    assert ">Recommendations</a>" not in page

@@ -304,8 +304,8 @@ def test_the_profile_costs_the_same_whatever_the_number_of_contributions(
     #    what the viewer may read is decided inside them)
     # 3. the page's keys (kind, pk) in the union of the three kinds, newest first
     # 4. the page's comments, 5. amendments, 6. positions, each with its recommendation and
-    #    consultation
-    with django_assert_num_queries(6 + 2 * as_author):
+    #    consultation; 7. the nav's consultation (kept a minute in the cache, emptied for each test)
+    with django_assert_num_queries(7 + 2 * as_author):
         response = client.get(url)
     assert response.status_code == 200
     assert len(listed(response.content.decode())) == min(n, 20)

@@ -231,7 +231,8 @@ def test_search_query_count_does_not_grow(
         r = recommendation_factory(pillar=pillar, reference=f"M{n}", title=f"{WORD} {n}")
         Comment.objects.create(recommendation=r, author=author, body=WORD, body_html="x")
     # Matches in recommendations, in amendments, in comments; then the page's recommendations,
-    # amendments and comments with their snippets.
-    with django_assert_num_queries(6):
+    # amendments and comments with their snippets; then the nav's consultation (kept a
+    # minute in the cache, emptied for each test).
+    with django_assert_num_queries(7):
         response = client.get(reverse("results:search"), {"q": WORD})
     assert response.content.decode().count('class="card search-hit"') == 5 + size

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "digests.context_processors.notifications",
+                "recommendations.context_processors.nav",
             ],
         },
     },
