@@ -383,23 +383,18 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
                 "its author must update it."
             )
         )
-    now = timezone.now()
-    number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = RecommendationVersion.objects.create(
+    version, outdated = recommendation_wording_change(
         recommendation=recommendation,
-        number=number,
         title=amendment.title,
         body=amendment.body,
         author=amendment.author,
         reason=Truncator(
             f"Amendment #{amendment.pk} accepted" + (f": {reason}" if reason else "")
         ).chars(RecommendationVersion._meta.get_field("reason").max_length),
-        created_at=now,
+        accepted=amendment,
     )
-    recommendation.title, recommendation.body = amendment.title, amendment.body
-    recommendation.save(update_fields=["title", "body", "updated_at"])
     amendment.status = Amendment.Status.ACCEPTED
-    amendment.decided_by, amendment.decided_at = acting_user, now
+    amendment.decided_by, amendment.decided_at = acting_user, version.created_at
     amendment.decision_reason = reason
     amendment.resulting_version = version
     amendment.save()
@@ -411,23 +406,54 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
         state_before=before,
         state_after=amendment.status,
     )
+    # The author hears of the acceptance, and the outdated amendments' authors (the accepting
+    # moderator too, for an amendment of their own) that theirs is on older wording now.
+    notifications.notify_accepted(amendment=amendment, outdated=outdated)
+    return amendment
+
+
+def recommendation_wording_change(
+    *,
+    recommendation: Recommendation,
+    title: str,
+    body: str,
+    author: User,
+    reason: str,
+    accepted: Amendment | None = None,
+) -> tuple[RecommendationVersion, list[tuple[int, int, str]]]:
+    """The recommendation takes new wording, whoever gives it (an accepted amendment, an
+    administrator): its next version, credited to `author`; the open amendments written on
+    the older wording outdated (but the `accepted` one); everyone whose position is on an
+    earlier wording asked to confirm or change it. The caller has locked the recommendation,
+    so that two changes at once cannot build on the same version, and tells the outdated
+    amendments' authors: returns the version and those amendments (pk, author, language)."""
+    now = timezone.now()
+    number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = RecommendationVersion.objects.create(
+        recommendation=recommendation,
+        number=number,
+        title=title,
+        body=body,
+        author=author,
+        reason=reason,
+        created_at=now,
+    )
+    recommendation.title, recommendation.body = title, body
+    recommendation.save(update_fields=["title", "body", "updated_at"])
     # The competing amendments, read locked (an author withdrawing one at this moment is
     # not then told it is outdated), then outdated at once: one query each, however many.
-    outdated = list(
-        Amendment.objects.select_for_update(of=("self",))
-        .filter(recommendation=recommendation, status=Amendment.Status.OPEN)
-        .exclude(pk=amendment.pk)
-        .values_list("pk", "author_id", "author__language")
+    competing = Amendment.objects.select_for_update(of=("self",)).filter(
+        recommendation=recommendation, status=Amendment.Status.OPEN
     )
+    if accepted is not None:
+        competing = competing.exclude(pk=accepted.pk)
+    outdated = list(competing.values_list("pk", "author_id", "author__language"))
     if outdated:
         Amendment.objects.filter(pk__in=[row[0] for row in outdated]).update(
             status=Amendment.Status.OUTDATED, updated_at=now
         )
     notify_position_holders_of_new_wording(recommendation=recommendation, version=version)
-    # The author hears of the acceptance, and the outdated amendments' authors (the accepting
-    # moderator too, for an amendment of their own) that theirs is on older wording now.
-    notifications.notify_accepted(amendment=amendment, outdated=outdated)
-    return amendment
+    return version, outdated
 
 
 @transaction.atomic

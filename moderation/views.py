@@ -217,14 +217,19 @@ def decide(request, kind, pk):
         form.add_error(None, str(exc))
         return _item_page(request, kind, content, form=form, status=403)
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        _add_errors(form, exc)
         return _item_page(request, kind, content, form=form, status=422)
     messages.success(request, done)
     return redirect(_safe_next(request, here))
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: on its field where the form has one."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 # -- A person's suspension ------------------------------------------------------------------
@@ -271,11 +276,7 @@ def lift_suspension(request, pk):
         form.add_error(None, str(exc))
         return _lift_page(request, person, form=form, status=403)
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        _add_errors(form, exc)
         return _lift_page(request, person, form=form, status=422)
     messages.success(
         request,

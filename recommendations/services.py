@@ -8,8 +8,6 @@ positions taken on the older wording are shown as such and nothing is rewritten 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -44,8 +42,7 @@ def recommendation_reword(
     earlier wording is asked to confirm or change it."""
     # Imported here: consultation builds on recommendations, not the other way round, and
     # this is the one place recommendations needs the dialogue's notices.
-    from consultation.models import Amendment
-    from consultation.services import notify_position_holders_of_new_wording
+    from consultation.services import recommendation_wording_change
     from digests.notifications import notify_reworded
 
     if not acting_user.has_perm("recommendations.change_recommendation"):
@@ -67,32 +64,11 @@ def recommendation_reword(
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if (title, body) == (recommendation.title, recommendation.body):
         raise ValidationError(_("The proposed wording is the same as the current one."))
-    now = timezone.now()
-    number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = RecommendationVersion.objects.create(
-        recommendation=recommendation,
-        number=number,
-        title=title,
-        body=body,
-        author=acting_user,
-        reason=reason,
-        created_at=now,
-    )
-    recommendation.title, recommendation.body = title, body
-    recommendation.save(update_fields=["title", "body", "updated_at"])
-    # They amend a wording that is no longer the recommendation's: their authors are told,
-    # and update them (read locked, as amendment_accept does, then outdated at once).
-    outdated = list(
-        Amendment.objects.select_for_update(of=("self",))
-        .filter(recommendation=recommendation, status=Amendment.Status.OPEN)
-        .values_list("pk", "author_id", "author__language")
+    version, outdated = recommendation_wording_change(
+        recommendation=recommendation, title=title, body=body, author=acting_user, reason=reason
     )
     if outdated:
-        Amendment.objects.filter(pk__in=[row[0] for row in outdated]).update(
-            status=Amendment.Status.OUTDATED, updated_at=now
-        )
         notify_reworded(recommendation=recommendation, outdated=outdated)
-    notify_position_holders_of_new_wording(recommendation=recommendation, version=version)
     return version
 
 
