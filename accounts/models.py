@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
@@ -6,6 +8,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+# A suspension "for good" (moderation's) ends on the latest date the field holds.
+SUSPENDED_FOR_GOOD = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def suspended_for_good(until: datetime | None) -> bool:
+    return until is not None and until >= SUSPENDED_FOR_GOOD
+
 
 # Stored nowhere: translated where it is shown (User.public_name).
 PSEUDONYM = gettext_noop("Former participant")

@@ -10,6 +10,8 @@ from allauth.mfa.models import Authenticator
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .models import suspended_for_good
+
 MODERATORS = "Moderators"
 CONSULTATION_ADMINS = "Consultation admins"
 
@@ -53,8 +55,7 @@ def contribution_refusal(user) -> str | None:
     if user.deleted_at or not user.is_active:
         return _("This account is closed.")
     if user.is_suspended:
-        # A suspension "for good" (by moderation) ends on the last day the field holds.
-        if user.suspended_until.year >= 9999:
+        if suspended_for_good(user.suspended_until):
             return _("Your account is suspended: you can read the consultation but not contribute.")
         return _(
             "Your account is suspended until %(date)s: you can read the consultation but not "

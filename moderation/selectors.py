@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.models import suspended_for_good
 from consultation.models import ModerationState
 from recommendations.models import Consultation
 
@@ -482,7 +483,7 @@ def _csv_state_before(row: ModerationAction) -> str:
     2030-03-05", "suspended for good"), kept in the row's `suspended_until`."""
     if row.action != Action.LIFT_SUSPENSION or row.suspended_until is None:
         return row.state_before
-    if row.suspended_until.year >= 9999:  # services.SUSPENDED_FOR_GOOD
+    if suspended_for_good(row.suspended_until):
         return f"{row.state_before} for good"
     return f"{row.state_before} until {timezone.localdate(row.suspended_until).isoformat()}"
 

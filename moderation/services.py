@@ -10,7 +10,7 @@ write lock (transactions begin IMMEDIATE, see config/settings/base.py) serialise
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.models import User
+from accounts.models import SUSPENDED_FOR_GOOD, User, suspended_for_good
 from accounts.rules import is_moderator
 from consultation.models import Amendment, Comment, ModerationState, Notification, Position
 from digests.notifications import notify_reply
@@ -47,8 +47,6 @@ Action = ModerationAction.Action
 
 REASON_MAX_LENGTH = 3_000
 FLAG_TEXT_MAX_LENGTH = 1_000
-# "For good": the latest date the field holds; accounts.rules words it as indefinite.
-SUSPENDED_FOR_GOOD = datetime(9999, 12, 31, tzinfo=UTC)
 
 # What each decision on a contribution needs it to be in, and leaves it in.
 TRANSITIONS: dict[str, tuple[set[str], str]] = {
@@ -251,7 +249,7 @@ def decision_message(action: ModerationAction, *, with_reason: bool = True) -> s
 def suspension_words(until) -> str:
     if until is None:
         return _("no longer suspended")
-    if until >= SUSPENDED_FOR_GOOD:
+    if suspended_for_good(until):
         return _("suspended for good")
     return _("suspended until %(day)s") % {"day": date_format(timezone.localtime(until), "d F Y")}
 
