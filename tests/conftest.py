@@ -5,6 +5,16 @@ from django.core.management import call_command
 from . import factories
 
 
+@pytest.fixture
+def eager():
+    """Queued tasks (the notification e-mails) run at once, in the test's process."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate limits, allauth's sign-in throttles and the unread counts live in the

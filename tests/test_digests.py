@@ -16,7 +16,6 @@ from django_celery_beat.models import PeriodicTask
 from freezegun import freeze_time
 
 from accounts.models import StakeholderGroup, User
-from config.celery import app as celery_app
 from consultation import services as dialogue
 from consultation.models import Amendment, Comment, Follow, Notification, Position
 from digests import emails, notifications, selectors, services
@@ -606,14 +605,6 @@ def test_a_batch_costs_the_same_queries_for_10_or_100_people(
 
 
 # -- Immediate notifications -----------------------------------------------------------------
-
-
-@pytest.fixture
-def eager():
-    """Queued tasks run at once, here."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.mark.django_db

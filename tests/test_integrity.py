@@ -6,14 +6,12 @@ the authors of amendments outdated by an accepted one are told, at a constant qu
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import affiliation_verify, profile_update
-from config.celery import app as celery_app
 from consultation import services
 from consultation.models import Amendment, Notification, Position
 from digests import selectors as digest_selectors
@@ -28,23 +26,6 @@ OUTDATED = (
     "Another amendment to P1-R1 was accepted: yours is now outdated. "
     "Update it onto the new wording or withdraw it."
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate limits and unread counts live in the (process-wide) cache: each test starts
-    without them."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def eager():
-    """Queued tasks (the notification e-mails) run at once, here."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
