@@ -46,9 +46,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
 
+# In parallel (pytest-xdist, one process per core); the browser tests share one process (one
+# Chromium), and so do the tests that start a Celery worker (tests/conftest.py groups them).
+XDIST ?= -n 2 --dist loadgroup
 test: system-deps lint translations
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""The API token page, in the account area. The API itself is config/api_router.py."""
+"""The API token page, in the account area. The API itself is api/router.py."""
 
 from django.urls import path
 

@@ -6,7 +6,7 @@ from config import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/", include("config.api_router")),
+    path("api/", include("api.router")),
     path("", include("api.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -5,6 +5,16 @@ from django.core.management import call_command
 from . import factories
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test`), the browser tests run in one process (one Chromium,
+    one live server at a time) and so do the tests that start a Celery worker or beat."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("worker"))
+
+
 @pytest.fixture
 def eager():
     """Queued tasks (the notification e-mails) run at once, in the test's process."""

@@ -219,7 +219,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# The REST API (/api/, config/api_router.py): personal tokens or the session (with CSRF),
+# The REST API (/api/, api/router.py): personal tokens or the session (with CSRF),
 # anonymous reads of published content, one error body, throttles per person and per address.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

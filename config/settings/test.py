@@ -21,6 +21,10 @@ WHITENOISE_AUTOREFRESH = True
 # Subprocesses the tests start (a Celery worker, beat) inherit the id and so find the same
 # database and queue.
 _run = os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
+# Under pytest-xdist each test process has a database and queue of its own (pytest-django
+# suffixes the database name too; a worker the tests start is given the database's URL).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _run = f"{_run}_{os.environ['PYTEST_XDIST_WORKER']}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_run}.sqlite3")}
 else:
