@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .emails import send_invitation
 from .models import Consent, Invitation, StakeholderGroup, User
+from .notices import invitation_link, invitation_send
 from .services import affiliation_verify, profile_update
 
 # Fields that grant powers: only a superuser changes them (a consultation admin may change
@@ -252,8 +252,6 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Sign-up link"))
     def sign_up_link(self, obj):
-        from .emails import invitation_link
-
         return invitation_link(obj) if obj.pk and obj.is_pending else "—"
 
     def _may_invite(self, request) -> bool:
@@ -283,7 +281,7 @@ class InvitationAdmin(admin.ModelAdmin):
             queryset.filter(accepted_at__isnull=True).select_related("consultation", "invited_by")
         )
         for invitation in pending:
-            send_invitation(invitation)
+            invitation_send(invitation)
         self.message_user(
             request,
             gettext("Sent %(count)d invitation(s) again.") % {"count": len(pending)},

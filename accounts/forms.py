@@ -6,9 +6,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from recommendations.models import Pillar
+from recommendations.models import Consultation, Pillar
 
 from .models import StakeholderGroup, User, invitation_language_default
+from .services import invitation_get_pending, user_signup_complete
 
 # A translated text holding HTML of our own (a link), safe once translated.
 mark_safe_lazy = lazy(mark_safe, SafeString)
@@ -64,8 +65,6 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         from allauth.core import context
 
-        from .services import invitation_get_pending
-
         request = context.request
         if request is None:
             return
@@ -113,15 +112,11 @@ class SignupForm(forms.Form):
         )
 
     def clean_invitation(self):
-        from .services import invitation_get_pending
-
         # An invitation used or withdrawn in the meantime is ignored: the sign-up goes on.
         return invitation_get_pending(self.cleaned_data.get("invitation", ""))
 
     def signup(self, request, user):
         from allauth.account.adapter import get_adapter
-
-        from .services import user_signup_complete
 
         # The language the person signed up in becomes their preference: signed in, the
         # interface follows the preference (UserLanguageMiddleware), not the cookie.
@@ -234,8 +229,6 @@ class InvitationForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from recommendations.models import Consultation
-
         super().__init__(*args, **kwargs)
         self.fields["consultation"].queryset = Consultation.objects.order_by("title")
         self.fields["language"].initial = invitation_language_default()
@@ -267,8 +260,6 @@ class InvitationImportForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from recommendations.models import Consultation
-
         super().__init__(*args, **kwargs)
         self.fields["consultation"].queryset = Consultation.objects.order_by("title")
         self.fields["language"].initial = invitation_language_default()

@@ -2,9 +2,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import translation
-from django.utils.translation import gettext as _
 
-from .rules import two_factor_missing
+from .rules import TWO_FACTOR_NEEDED, two_factor_missing
 
 # Pages a person without two-factor authentication may still reach under those prefixes.
 EXEMPT = ("/admin/logout/", "/admin/login/")
@@ -35,13 +34,7 @@ class RequireMFAForRolesMiddleware:
 def two_factor_setup(request):
     """To the TOTP set-up page, saying why (also for actions outside the prefixes, such as
     deciding on an amendment)."""
-    messages.warning(
-        request,
-        _(
-            "Moderators and administrators must set up two-factor authentication "
-            "before they act. Scan the code below with an authenticator app."
-        ),
-    )
+    messages.warning(request, TWO_FACTOR_NEEDED)
     return redirect("mfa_activate_totp")
 
 

@@ -9,8 +9,16 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import suspended_for_good
+
+# The refusal of an action to a moderator or administrator without two-factor authentication:
+# one wording for the pages (a message on the set-up page) and the API (a 403).
+TWO_FACTOR_NEEDED = gettext_lazy(
+    "Moderators and administrators must set up two-factor authentication before they act "
+    "(Your account → Two-factor authentication)."
+)
 
 MODERATORS = "Moderators"
 CONSULTATION_ADMINS = "Consultation admins"

@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from consultation import selectors as dialogue
-
-from . import selectors
+from . import hooks, selectors
 from .forms import (
     AccountDeleteForm,
     InvitationForm,
@@ -85,7 +83,7 @@ def person_detail(request, pk):
     )
     context = {"person": person, "is_self": request.user.pk == person.pk}
     if not person.deleted_at:  # a deleted account's page lists nothing (its template says why)
-        context["contributions"] = dialogue.person_contributions(
+        context |= hooks.person_page.collect(
             person=person, viewer=request.user, page=request.GET.get("page")
         )
     return render(request, "accounts/person_detail.html", context)

@@ -3,13 +3,8 @@ API refuses what the pages refuse, in the same words. The services ask the rules
 
 from rest_framework import permissions
 
-from accounts.rules import two_factor_missing
+from accounts.rules import TWO_FACTOR_NEEDED, two_factor_missing
 from consultation.rules import dialogue_refusal
-
-TWO_FACTOR_NEEDED = (
-    "Moderators and administrators must set up two-factor authentication before they act "
-    "(Your account → Two-factor authentication)."
-)
 
 
 class CanContribute(permissions.BasePermission):

@@ -5,7 +5,8 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consultation.models import Amendment, Comment, ModerationState, Notification, Position
+from consultation.models import Amendment, Comment, ModerationState, Position
+from notifications.models import Notification
 from recommendations.models import (
     Challenge,
     ChallengeAdvocate,

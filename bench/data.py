@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup, User
-from consultation.markup import render_markdown
 from consultation.models import Amendment, AmendmentEndorsement, Comment, Position
 from consultation.services import MAX_DEPTH
+from core.markup import render_markdown
 from recommendations.models import (
     Advocate,
     Challenge,

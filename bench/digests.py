@@ -60,9 +60,10 @@ def create_data(*, people: int = 10_000, seed: int = 7) -> dict:
     from django.utils import timezone
 
     from accounts.models import StakeholderGroup, User
-    from consultation.models import Amendment, Comment, Follow, Notification, Position
+    from consultation.models import Amendment, Comment, Follow, Position
     from digests.models import RecommendationStatusChange
     from digests.periods import period_due
+    from notifications.models import Notification
     from recommendations.models import (
         Consultation,
         Pillar,

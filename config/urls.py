@@ -13,6 +13,9 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("", include("digests.urls")),
     path("", include("results.urls")),
-    path("", include("consultation.urls")),
+    path(
+        "consultations/<slug:slug>/recommendations/<str:reference>/",
+        include("consultation.urls"),
+    ),
     path("", include("recommendations.urls")),
 ]

@@ -8,3 +8,16 @@ class ConsultationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "consultation"
     verbose_name = _("Dialogue")
+
+    def ready(self):
+        from accounts.hooks import person_page
+        from recommendations.hooks import recommendation_page
+
+        from . import (
+            receivers,  # noqa: F401 - the dialogue follows the catalogue's new wording
+            selectors,
+        )
+
+        # The dialogue on the recommendation's page, a person's contributions on theirs.
+        recommendation_page.register(selectors.recommendation_dialogue)
+        person_page.register(selectors.person_page)

@@ -1,10 +1,12 @@
 """The dialogue around a recommendation: comments, positions, amendments and follows."""
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.rules import CONSULTATION_ADMINS, MODERATORS
 from recommendations.models import Recommendation, RecommendationVersion
 
 
@@ -26,10 +28,6 @@ class ModeratedQuerySet(models.QuerySet):
             return self.filter(published)
         if user.is_superuser:
             return self
-        from django.contrib.auth.models import Group
-
-        from accounts.rules import CONSULTATION_ADMINS, MODERATORS
-
         moderates = models.Exists(
             Group.objects.filter(user=user.pk, name__in=[MODERATORS, CONSULTATION_ADMINS])
         )
@@ -43,6 +41,20 @@ def moderation_state_field():
         default=ModerationState.PUBLISHED,
         db_index=True,
     )
+
+
+class Contribution(models.Model):
+    """What a person contributes to the dialogue (a comment, an amendment, a position's
+    reason): where it stands with the moderators, and the one rule of who may read it
+    (`Model.objects.visible_to(viewer)`), shared by the pages, the API, the digests and the
+    exports."""
+
+    moderation_state = moderation_state_field()
+
+    objects = ModeratedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 class Follow(models.Model):
@@ -65,7 +77,7 @@ class Follow(models.Model):
         return f"{self.user_id} follows {self.recommendation_id}"
 
 
-class Amendment(models.Model):
+class Amendment(Contribution):
     """Proposed new wording for a recommendation, written on one version of it."""
 
     class Status(models.TextChoices):
@@ -110,9 +122,6 @@ class Amendment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    moderation_state = moderation_state_field()
-
-    objects = ModeratedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -140,7 +149,7 @@ class AmendmentEndorsement(models.Model):
         return f"{self.user_id} endorses amendment {self.amendment_id}"
 
 
-class Position(models.Model):
+class Position(Contribution):
     """A stakeholder's one position on a recommendation, on the wording they saw."""
 
     class Stance(models.TextChoices):
@@ -168,9 +177,6 @@ class Position(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # Moderation is of the reason: a position without one is published at once.
-    moderation_state = moderation_state_field()
-
-    objects = ModeratedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -187,7 +193,7 @@ class Position(models.Model):
         return f"{self.author_id} {self.stance} {self.recommendation_id}"
 
 
-class Comment(models.Model):
+class Comment(Contribution):
     """A comment on a recommendation or on one of its amendments, in threads.
 
     `root` is the thread's top-level comment (null for a top-level comment itself): a page
@@ -217,9 +223,6 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    moderation_state = moderation_state_field()
-
-    objects = ModeratedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
@@ -251,32 +254,3 @@ class CommentRevision(models.Model):
 
     def __str__(self):
         return f"Revision of comment {self.comment_id}"
-
-
-class Notification(models.Model):
-    """An on-site notification; the e-mail, if the person wants one, is sent separately."""
-
-    class Kind(models.TextChoices):
-        REPLY = "reply", _("Reply to my comment")
-        DECISION = "decision", _("Decision on my contribution")
-        APPEAL = "appeal", _("Outcome of my appeal")
-        WORDING_CHANGE = "wording_change", _("New wording of a recommendation I took a position on")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    recommendation = models.ForeignKey(
-        Recommendation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    message = models.CharField(max_length=500)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return f"{self.kind} for {self.user_id}"

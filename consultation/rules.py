@@ -3,8 +3,25 @@ views and the API ask the same permissions to show or hide the actions."""
 
 import rules
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.rules import contribution_refusal, is_moderator
+
+# The dialogue's refusals, written once: the services raise them, the pages show them and the
+# API answers them (403, in the request's language).
+COMMENT_EDIT_REFUSED = gettext_lazy(
+    "Only its author can edit this comment while the consultation is open."
+)
+COMMENT_REMOVE_REFUSED = gettext_lazy(
+    "Only its author can remove this comment while the consultation is open."
+)
+AMENDMENT_UPDATE_REFUSED = gettext_lazy("Only its author can update an open or outdated amendment.")
+AMENDMENT_WITHDRAW_REFUSED = gettext_lazy(
+    "Only its author can withdraw an open or outdated amendment."
+)
+AMENDMENT_DECIDE_REFUSED = gettext_lazy(
+    "This amendment is no longer open, or you may not decide on it."
+)
 
 
 def dialogue_refusal(user, recommendation) -> str | None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Recommendation
+from recommendations.selectors import consultation_list_visible
 
 from .models import (
     Amendment,
@@ -23,6 +24,7 @@ from .models import (
     ModerationState,
     Position,
 )
+from .rules import dialogue_refusal
 
 THREADS_PER_PAGE = 20
 POSITIONS_PER_PAGE = 50
@@ -334,7 +336,6 @@ def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> 
     `params` are the request's GET parameters: `order` and `page` for the comment threads,
     `positions` for the page of positions.
     """
-    from .rules import dialogue_refusal
 
     versions = list(recommendation.versions.all())  # prefetched by the page's selector
     return {
@@ -379,7 +380,6 @@ def _contributions_of(*, person, viewer) -> dict[str, QuerySet]:
     too: not removed (a tombstone says nothing of its author's view), its thread's first
     comment readable (comment_thread_of answers 404 otherwise) and, on an amendment, the
     amendment readable. Drafts of consultations stay with the staff, as on every page."""
-    from recommendations.selectors import consultation_list_visible
 
     reader = _profile_reader(person=person, viewer=viewer)
     consultations = consultation_list_visible(user=viewer)
@@ -466,3 +466,8 @@ def person_contributions(*, person, viewer, page: int | str | None = 1) -> Page:
     result = Paginator(contributions, CONTRIBUTIONS_PER_PAGE).get_page(page)
     result.counts = counts
     return result
+
+
+def person_page(*, person, viewer, page) -> dict:
+    """What a person's public page shows of the dialogue (accounts.hooks.person_page)."""
+    return {"contributions": person_contributions(person=person, viewer=viewer, page=page)}

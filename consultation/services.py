@@ -3,35 +3,37 @@ the same things with the same words."""
 
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from digests import notifications  # the on-site row, and the e-mail queued on commit
-from moderation.models import ModerationAction
-from moderation.services import (
-    audit_log_write,  # the audit log's row, in the decision's transaction
-    initial_state,  # published at once, or awaiting a moderator
-)
+from core import audit  # the audit log's row, in the decision's transaction
+from core.markup import render_markdown
 from recommendations.models import Recommendation, RecommendationVersion
+from recommendations.services import recommendation_version_create
 
-from .markup import render_markdown
+from . import notices
 from .models import (
     Amendment,
     AmendmentEndorsement,
     Comment,
     CommentRevision,
     Follow,
-    Notification,
     Position,
 )
-from .rules import dialogue_refusal
+from .ports import initial_state  # published at once, or awaiting a moderator (moderation)
+from .rules import (
+    AMENDMENT_DECIDE_REFUSED,
+    AMENDMENT_UPDATE_REFUSED,
+    AMENDMENT_WITHDRAW_REFUSED,
+    COMMENT_EDIT_REFUSED,
+    COMMENT_REMOVE_REFUSED,
+    dialogue_refusal,
+)
 
 MAX_DEPTH = 5  # deeper replies attach to the deepest allowed level, keeping threads readable
 COMMENT_MAX_LENGTH = 5_000
@@ -121,16 +123,14 @@ def comment_create(
         moderation_state=initial_state(author=author, recommendation=recommendation, text=body),
     )
     follow_create(user=author, recommendation=recommendation)
-    notifications.notify_reply(comment=comment)
+    notices.notify_reply(comment=comment)
     return comment
 
 
 @transaction.atomic
 def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     if not acting_user.has_perm("consultation.change_comment", comment):
-        raise ContributionRefused(
-            _("Only its author can edit this comment while the consultation is open.")
-        )
+        raise ContributionRefused(COMMENT_EDIT_REFUSED)
     _require(acting_user, comment.recommendation)
     body = _check_text(body, field="body", max_length=COMMENT_MAX_LENGTH)
     if body == comment.body:
@@ -158,9 +158,7 @@ def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
 def comment_delete(*, comment: Comment, acting_user: User) -> Comment:
     """The author removes a comment: a tombstone keeps its replies in place."""
     if not acting_user.has_perm("consultation.delete_comment", comment):
-        raise ContributionRefused(
-            _("Only its author can remove this comment while the consultation is open.")
-        )
+        raise ContributionRefused(COMMENT_REMOVE_REFUSED)
     CommentRevision.objects.create(comment=comment, body=comment.body)
     comment.deleted_at = timezone.now()
     comment.body = ""
@@ -314,7 +312,7 @@ def amendment_update(
     wording (an outdated one becomes open again)."""
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.update_amendment", amendment):
-        raise ContributionRefused(_("Only its author can update an open or outdated amendment."))
+        raise ContributionRefused(AMENDMENT_UPDATE_REFUSED)
     _require(acting_user, amendment.recommendation)
     base = version_current(amendment.recommendation)
     title, body, justification, links = _clean_amendment(
@@ -353,7 +351,7 @@ def _amendment_text(title: str, body: str, justification: str, links: Sequence[s
 def amendment_withdraw(*, amendment: Amendment, acting_user: User) -> Amendment:
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.withdraw_amendment", amendment):
-        raise ContributionRefused(_("Only its author can withdraw an open or outdated amendment."))
+        raise ContributionRefused(AMENDMENT_WITHDRAW_REFUSED)
     amendment.status = Amendment.Status.WITHDRAWN
     amendment.save(update_fields=["status", "updated_at"])
     return amendment
@@ -369,9 +367,7 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     amendment.recommendation = recommendation  # locked above; the rules and the log read it
     if not acting_user.has_perm("consultation.decide_amendment", amendment):
-        raise ContributionRefused(
-            _("This amendment is no longer open, or you may not decide on it.")
-        )
+        raise ContributionRefused(AMENDMENT_DECIDE_REFUSED)
     before = amendment.status
     # The note was unchecked: an overlong one broke the version's 500-character reason.
     reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH, required=False)
@@ -398,9 +394,9 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
     amendment.decision_reason = reason
     amendment.resulting_version = version
     amendment.save()
-    audit_log_write(
+    audit.audit_log_write(
         acting_user=acting_user,
-        action=ModerationAction.Action.ACCEPT_AMENDMENT,
+        action=audit.ACCEPT_AMENDMENT,
         content=amendment,
         reason=reason,
         state_before=before,
@@ -408,7 +404,7 @@ def amendment_accept(*, amendment: Amendment, acting_user: User, reason: str = "
     )
     # The author hears of the acceptance, and the outdated amendments' authors (the accepting
     # moderator too, for an amendment of their own) that theirs is on older wording now.
-    notifications.notify_accepted(amendment=amendment, outdated=outdated)
+    notices.notify_accepted(amendment=amendment, outdated=outdated)
     return amendment
 
 
@@ -421,25 +417,26 @@ def recommendation_wording_change(
     reason: str,
     accepted: Amendment | None = None,
 ) -> tuple[RecommendationVersion, list[tuple[int, int, str]]]:
-    """The recommendation takes new wording, whoever gives it (an accepted amendment, an
-    administrator): its next version, credited to `author`; the open amendments written on
-    the older wording outdated (but the `accepted` one); everyone whose position is on an
-    earlier wording asked to confirm or change it. The caller has locked the recommendation,
-    so that two changes at once cannot build on the same version, and tells the outdated
-    amendments' authors: returns the version and those amendments (pk, author, language)."""
-    now = timezone.now()
-    number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = RecommendationVersion.objects.create(
-        recommendation=recommendation,
-        number=number,
-        title=title,
-        body=body,
-        author=author,
-        reason=reason,
-        created_at=now,
+    """The recommendation takes new wording from an accepted amendment: its next version
+    (recommendations.services), then what follows in the dialogue (`wording_followups`). The
+    caller has locked the recommendation and tells the outdated amendments' authors: returns
+    the version and those amendments (pk, author, language)."""
+    version = recommendation_version_create(
+        recommendation=recommendation, title=title, body=body, author=author, reason=reason
     )
-    recommendation.title, recommendation.body = title, body
-    recommendation.save(update_fields=["title", "body", "updated_at"])
+    outdated = wording_followups(recommendation=recommendation, version=version, accepted=accepted)
+    return version, outdated
+
+
+def wording_followups(
+    *,
+    recommendation: Recommendation,
+    version: RecommendationVersion,
+    accepted: Amendment | None = None,
+) -> list[tuple[int, int, str]]:
+    """New wording, whoever gave it: the open amendments written on the older wording are
+    outdated (but the `accepted` one) and everyone whose position is on an earlier wording is
+    asked to confirm or change it. Returns the outdated amendments (pk, author, language)."""
     # The competing amendments, read locked (an author withdrawing one at this moment is
     # not then told it is outdated), then outdated at once: one query each, however many.
     competing = Amendment.objects.select_for_update(of=("self",)).filter(
@@ -450,34 +447,32 @@ def recommendation_wording_change(
     outdated = list(competing.values_list("pk", "author_id", "author__language"))
     if outdated:
         Amendment.objects.filter(pk__in=[row[0] for row in outdated]).update(
-            status=Amendment.Status.OUTDATED, updated_at=now
+            status=Amendment.Status.OUTDATED, updated_at=version.created_at
         )
-    notify_position_holders_of_new_wording(recommendation=recommendation, version=version)
-    return version, outdated
+    notices.notify_position_holders_of_new_wording(recommendation=recommendation, version=version)
+    return outdated
 
 
 @transaction.atomic
 def amendment_reject(*, amendment: Amendment, acting_user: User, reason: str) -> Amendment:
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if not acting_user.has_perm("consultation.decide_amendment", amendment):
-        raise ContributionRefused(
-            _("This amendment is no longer open, or you may not decide on it.")
-        )
+        raise ContributionRefused(AMENDMENT_DECIDE_REFUSED)
     reason = _check_text(reason, field="reason", max_length=REASON_MAX_LENGTH)
     before = amendment.status
     amendment.status = Amendment.Status.REJECTED
     amendment.decided_by, amendment.decided_at = acting_user, timezone.now()
     amendment.decision_reason = reason
     amendment.save()
-    audit_log_write(
+    audit.audit_log_write(
         acting_user=acting_user,
-        action=ModerationAction.Action.REJECT_AMENDMENT,
+        action=audit.REJECT_AMENDMENT,
         content=amendment,
         reason=reason,
         state_before=before,
         state_after=amendment.status,
     )
-    notifications.notify_decision(amendment=amendment)
+    notices.notify_decision(amendment=amendment)
     return amendment
 
 
@@ -493,40 +488,3 @@ def amendment_endorse(*, amendment: Amendment, user: User, endorse: bool = True)
         follow_create(user=user, recommendation=amendment.recommendation)
     else:
         AmendmentEndorsement.objects.filter(amendment=amendment, user=user).delete()
-
-
-# -- Notifications --------------------------------------------------------------------------
-
-
-def notify_position_holders_of_new_wording(
-    *, recommendation: Recommendation, version: RecommendationVersion
-) -> int:
-    """Invite everyone whose position is on an earlier wording to confirm or change it.
-    The stored text is written in each person's language."""
-    holders = Position.objects.filter(recommendation=recommendation).exclude(version=version)
-    url = f"{recommendation.get_absolute_url()}#your-position"
-    rows = []
-    for user_id, language in holders.values_list("author_id", "author__language"):
-        with translation.override(language or settings.LANGUAGE_CODE):
-            message = _(
-                "%(reference)s has new wording (version %(number)s). "
-                "Your position was taken on an earlier wording: confirm or change it."
-            ) % {"reference": recommendation.reference, "number": version.number}
-        rows.append(
-            Notification(
-                user_id=user_id,
-                kind=Notification.Kind.WORDING_CHANGE,
-                recommendation=recommendation,
-                message=message,
-                url=url,
-            )
-        )
-    notifications.notify_many(rows)
-    return len(rows)
-
-
-def notification_mark_read(*, user: User, pks: Sequence[int] | None = None) -> int:
-    unread = Notification.objects.filter(user=user, read_at=None)
-    if pks is not None:
-        unread = unread.filter(pk__in=pks)
-    return unread.update(read_at=timezone.now())

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 
 from . import emails, selectors
-from .models import DigestRecord, NotificationEmail, RecommendationStatusChange
+from .models import DigestRecord, RecommendationStatusChange
 from .periods import FREQUENCIES, period_in_progress
 
 
@@ -91,14 +91,6 @@ class DigestRecordAdmin(_ReadOnly):
             "changelist_url": reverse("admin:digests_digestrecord_changelist"),
         }
         return TemplateResponse(request, "digests/admin/preview.html", context)
-
-
-@admin.register(NotificationEmail)
-class NotificationEmailAdmin(_ReadOnly):
-    list_display = ["notification", "status", "attempts", "claimed_at", "sent_at", "error"]
-    list_filter = ["status"]
-    list_select_related = ["notification"]
-    search_fields = ["notification__user__email"]
 
 
 @admin.register(RecommendationStatusChange)

@@ -1,36 +1,20 @@
-"""The digests' e-mails: one function per message, its text in templates/emails/<name>-
-subject.txt, -body.txt and -body.html, rendered in the person's language with absolute links."""
+"""The digest's e-mail: its text in templates/emails/digest-subject.txt, -body.txt and
+-body.html, rendered by notifications (the one renderer) in the person's language."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from consultation.models import Notification
+from notifications import emails as mail
+from notifications.emails import language_of as _language
+from notifications.emails import preferences_url
 
 from .selectors import Digest
 from .tokens import unsubscribe_token
 
 
-def _render(name: str, context: dict) -> tuple[str, str, str]:
-    subject = render_to_string(f"emails/{name}-subject.txt", context)
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    text = render_to_string(f"emails/{name}-body.txt", context)
-    html = render_to_string(f"emails/{name}-body.html", context)
-    return subject, text, html
-
-
-def _language(user) -> str:
-    return user.language or settings.LANGUAGE_CODE
-
-
 def unsubscribe_url(user) -> str:
     return settings.SITE_URL + reverse("digests:unsubscribe", args=[unsubscribe_token(user)])
-
-
-def preferences_url() -> str:
-    return settings.SITE_URL + reverse("accounts:preferences")
 
 
 def render_digest(digest: Digest) -> tuple[str, str, str]:
@@ -38,7 +22,7 @@ def render_digest(digest: Digest) -> tuple[str, str, str]:
     shows the same)."""
     user = digest.user
     with translation.override(_language(user)):
-        return _render(
+        return mail.render(
             "digest",
             {
                 "digest": digest,
@@ -57,12 +41,10 @@ def render_digest(digest: Digest) -> tuple[str, str, str]:
 
 def send_digest(*, digest: Digest, connection=None) -> None:
     """Send the person's digest, with the one-click unsubscribe of RFC 8058."""
-    subject, text, html = render_digest(digest)
     link = unsubscribe_url(digest.user)
-    message = EmailMultiAlternatives(
-        subject,
-        text,
-        to=[digest.user.email],
+    mail.send(
+        rendered=render_digest(digest),
+        to=digest.user.email,
         connection=connection,
         headers={
             "List-Unsubscribe": f"<{link}>",
@@ -70,32 +52,3 @@ def send_digest(*, digest: Digest, connection=None) -> None:
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
-
-
-def send_notification(*, notification: Notification, connection=None) -> None:
-    """Send one notification at once (a reply, a decision, new wording)."""
-    user = notification.user
-    url = notification.url
-    with translation.override(_language(user)):
-        subject, text, html = _render(
-            "notification",
-            {
-                "notification": notification,
-                "user": user,
-                "language": _language(user),
-                "link": settings.SITE_URL + url if url.startswith("/") else url,
-                "site_url": settings.SITE_URL,
-                "preferences_url": preferences_url(),
-            },
-        )
-    message = EmailMultiAlternatives(
-        subject,
-        text,
-        to=[user.email],
-        connection=connection,
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()

@@ -1,5 +1,5 @@
 """What the digests remember: one record per person and period (the exactly-once guard),
-one per notification e-mail, and the history of recommendations' statuses (which the
+and the history of recommendations' statuses (which the
 digests report and nothing else records)."""
 
 from django.conf import settings
@@ -7,15 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultation.models import Notification
+from notifications.models import DeliveryStatus
 from recommendations.models import Recommendation
-
-
-class DeliveryStatus(models.TextChoices):
-    CLAIMED = "claimed", _("Claimed (being sent)")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped (nothing new)")
 
 
 class DigestRecord(models.Model):
@@ -62,31 +55,6 @@ class DigestRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_frequency_display()} digest of {self.period_start} for {self.user_id}"
-
-
-class NotificationEmail(models.Model):
-    """The e-mail of one notification, claimed as a digest is: sent at most once."""
-
-    Status = DeliveryStatus
-
-    notification = models.OneToOneField(
-        Notification, on_delete=models.CASCADE, related_name="email_delivery"
-    )
-    status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.CLAIMED
-    )
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["created_at"])]
-
-    def __str__(self):
-        return f"E-mail of notification {self.notification_id}"
 
 
 class RecommendationStatusChange(models.Model):

@@ -26,21 +26,22 @@ from datetime import date, datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from notifications import delivery
+from notifications import emails as mail
+from notifications.delivery import SEND_ERRORS, error_text, is_permanent, max_attempts
+from notifications.models import NotificationEmail
 
 from . import emails, selectors
-from .models import DigestRecord, NotificationEmail
+from .models import DigestRecord
 from .periods import FREQUENCIES, Period, period_due, period_starting
 
 logger = logging.getLogger(__name__)
 
-# What a task retries (with backoff): the mail server's and the network's temporary failures.
-SEND_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 SEND_HOUR = 7  # digests go out at 07:00 (the beat schedules say so; the catch-up waits for it)
 
 
@@ -60,31 +61,9 @@ def mark_seconds() -> float:
     return getattr(settings, "DIGEST_MARK_SECONDS", 0.5)
 
 
-def max_attempts() -> int:
-    """Sends of one digest before a temporary failure counts as final (the batch task's
-    retries plus its first run)."""
-    return getattr(settings, "DIGEST_MAX_ATTEMPTS", 5)
-
-
 class DigestsDeferred(smtplib.SMTPException):
     """Some of a batch's digests met a temporary failure: they were released, and the batch
     is to run again (the task retries it with backoff; the sent ones are not sent again)."""
-
-
-def is_permanent(exc: BaseException) -> bool:
-    """A failure that retrying will not cure: the address refused, a 5xx answer, or a bug.
-    An authentication failure is the server's configuration: it is retried."""
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return False
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return True
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return not isinstance(exc, SEND_ERRORS)
-
-
-def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
 
 
 @dataclass
@@ -103,7 +82,7 @@ class BatchReport:
 
 
 def _stale_claim() -> Q:
-    stale = timezone.now() - selectors.claim_stale_after()
+    stale = timezone.now() - delivery.claim_stale_after()
     return Q(status=DigestRecord.Status.CLAIMED) & (
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
     )
@@ -272,7 +251,7 @@ def digest_send_batch(
                 report.taken.append(digest.user.pk)
                 continue
             if connection is None:
-                connection = get_connection()
+                connection = mail.connection()
                 connection.open()
             try:
                 emails.send_digest(digest=digest, connection=connection)
@@ -302,7 +281,7 @@ def digest_send_batch(
 
 
 def _failed(record: DigestRecord, token: str, exc: Exception, report: BatchReport) -> None:
-    error = _error_text(exc)
+    error = error_text(exc)
     if is_permanent(exc) or record.attempts >= max_attempts():
         logger.warning("digest %s failed for good: %s", record.pk, error)
         _mark(record, token, status=DigestRecord.Status.FAILED, error=error)
@@ -317,23 +296,18 @@ def digest_fan_out(
     *,
     frequency: str,
     period_start: date | None = None,
-    run_batch: Callable[[str, str, list[int]], object] | None = None,
+    run_batch: Callable[[str, str, list[int]], object],
     user_email: str | None = None,
 ) -> int:
     """Split the period's due subscribers into batches (one query per batch, by id) and hand
-    each to `run_batch` — by default, queue a batch task. Idempotent: run twice, or after a
-    run that died, it hands out only the people still due. Returns the people handed out."""
+    each to `run_batch` (the tasks queue a batch task: tasks.queue_batch). Idempotent: run
+    twice, or after a run that died, it hands out only the people still due. Returns the
+    people handed out."""
     if frequency not in FREQUENCIES:
         raise ValueError(f"Unknown digest frequency: {frequency!r} (daily or weekly).")
     period = (
         period_due(frequency) if period_start is None else period_starting(frequency, period_start)
     )
-    if run_batch is None:
-        from .tasks import send_digest_batch
-
-        def run_batch(f, p, ids):
-            return send_digest_batch.delay(f, p, ids)
-
     after, handed = 0, 0
     while ids := selectors.due_subscriber_ids(
         period=period, after=after, limit=batch_size(), user_email=user_email
@@ -343,7 +317,9 @@ def digest_fan_out(
     return handed
 
 
-def digest_catch_up(*, now: datetime | None = None) -> dict[str, int]:
+def digest_catch_up(
+    *, run_batch: Callable[[str, str, list[int]], object], now: datetime | None = None
+) -> dict[str, int]:
     """Send what a run missed (a worker down at 07:00, a batch lost with its worker): each
     frequency whose send is due today, from 07:00, for the period it sends."""
     now = timezone.localtime(now or timezone.now())
@@ -353,7 +329,9 @@ def digest_catch_up(*, now: datetime | None = None) -> dict[str, int]:
     for frequency in FREQUENCIES:
         period = period_due(frequency, now)
         if period.end.date() == now.date():  # a weekly digest is due on Monday only
-            handed[frequency] = digest_fan_out(frequency=frequency, period_start=period.start_date)
+            handed[frequency] = digest_fan_out(
+                frequency=frequency, period_start=period.start_date, run_batch=run_batch
+            )
     return handed
 
 

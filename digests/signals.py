@@ -1,13 +1,9 @@
 """The history of recommendations' statuses, which the digests report (a status that a save
-changes is recorded: the seed importer and the admin save recommendations one by one), and
-the unread count of notifications, counted at login for the nav."""
+changes is recorded: the seed importer and the admin save recommendations one by one)."""
 
-from django.contrib.auth.signals import user_logged_in
-from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from consultation.models import Notification
 from recommendations.models import Recommendation
 
 from .models import RecommendationStatusChange
@@ -32,21 +28,3 @@ def _record_status_change(sender, instance, created=False, raw=False, **kwargs):
     RecommendationStatusChange.objects.create(
         recommendation=instance, old_status=old, new_status=instance.status
     )
-
-
-@receiver(user_logged_in, dispatch_uid="digests_unread_count_at_login")
-def _count_unread_at_login(sender, request, user, **kwargs):
-    """Count the unread notifications once, at login: the nav reads the count from the cache."""
-    from .notifications import unread_refresh
-
-    unread_refresh(user)
-
-
-@receiver(post_save, sender=Notification, dispatch_uid="digests_unread_count_on_create")
-def _count_new_notification(sender, instance, created=False, raw=False, **kwargs):
-    """A notification created one by one, by any app (moderation's decisions): the nav's count
-    goes up when it commits. (notify_many's bulk_create raises the count itself.)"""
-    if created and not raw:
-        from .notifications import _unread_raise
-
-        transaction.on_commit(lambda: _unread_raise([instance.user_id]))

@@ -2,50 +2,56 @@
 
 Late acknowledgement (a worker lost mid-task leaves the message to another), retries with
 exponential backoff on the mail server's temporary failures, and time limits; the batch's
-hard limit stays below DIGEST_CLAIM_STALE_MINUTES, so a live claim never looks stale."""
+hard limit stays below DIGEST_CLAIM_STALE_MINUTES, so a live claim never looks stale. Each
+names itself: beat's schedules and queued messages find it by that name wherever it lives."""
 
 from datetime import date
 
 from celery import shared_task
 
-from . import notifications, services
+from notifications.tasks import RETRYING  # the same retries and backoff as every e-mail
 
-RETRYING = {
-    "acks_late": True,
-    "autoretry_for": services.SEND_ERRORS,
-    "retry_backoff": 30,
-    "retry_backoff_max": 30 * 60,
-    "retry_jitter": True,
-    "max_retries": 4,  # with the first run, DIGEST_MAX_ATTEMPTS (5)
-}
+from . import services
 
 
-@shared_task(acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+@shared_task(
+    name="digests.tasks.fan_out_digests", acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60
+)
 def fan_out_digests(frequency: str, period_start: str | None = None) -> int:
     """Beat's 07:00 task: queue the period's digests in batches."""
     return services.digest_fan_out(
         frequency=frequency,
         period_start=date.fromisoformat(period_start) if period_start else None,
+        run_batch=queue_batch,
     )
 
 
-@shared_task(**RETRYING, soft_time_limit=20 * 60, time_limit=22 * 60)
+@shared_task(
+    name="digests.tasks.send_digest_batch", **RETRYING, soft_time_limit=20 * 60, time_limit=22 * 60
+)
 def send_digest_batch(frequency: str, period_start: str, user_ids: list[int]) -> dict:
     return services.digest_send_batch(
         frequency=frequency, period_start=date.fromisoformat(period_start), user_ids=user_ids
     ).as_dict()
 
 
-@shared_task(acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def queue_batch(frequency: str, period_start: str, user_ids: list[int]):
+    """How the tasks hand a batch on: to a worker, as a task of its own."""
+    return send_digest_batch.delay(frequency, period_start, user_ids)
+
+
+@shared_task(
+    name="digests.tasks.catch_up_digests", acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60
+)
 def catch_up_digests() -> dict:
-    return services.digest_catch_up()
+    return services.digest_catch_up(run_batch=queue_batch)
 
 
-@shared_task(acks_late=True, soft_time_limit=10 * 60, time_limit=11 * 60)
+@shared_task(
+    name="digests.tasks.clean_up_digest_records",
+    acks_late=True,
+    soft_time_limit=10 * 60,
+    time_limit=11 * 60,
+)
 def clean_up_digest_records() -> dict:
     return services.digest_records_clean_up()
-
-
-@shared_task(**RETRYING, soft_time_limit=60, time_limit=90)
-def send_notification_email(notification_id: int) -> str:
-    return notifications.notification_email_send(notification_id=notification_id)

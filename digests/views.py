@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from consultation.models import Notification
+from notifications import services as notifications
+from notifications.models import Notification
 
-from . import notifications, services
+from . import services
 from .tokens import user_from_unsubscribe_token
 
 NOTIFICATIONS_PER_PAGE = 30

@@ -7,3 +7,14 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self):
+        # The ports of the layers below: the audit log's writer (core.audit) and the
+        # moderation policy's initial state of a contribution (consultation.ports).
+        from consultation import ports
+        from core import audit
+
+        from . import services
+
+        audit.audit_log_write.register(services.audit_log_write)
+        ports.initial_state.register(services.initial_state)

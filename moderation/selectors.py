@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import suspended_for_good
-from consultation.models import ModerationState
+from accounts.models import User, suspended_for_good
+from consultation.models import Comment, ModerationState
 from recommendations.models import Consultation
 
 from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate, label_lower
@@ -293,8 +293,6 @@ def item_context(*, kind: str, content) -> ItemContext:
     actions = list(ModerationAction.objects.filter(**reference).select_related("actor", "appeal"))
     thread = []
     if kind == "comment":
-        from consultation.models import Comment
-
         root_id = content.root_id or content.pk
         thread = list(
             Comment.objects.filter(Q(pk=root_id) | Q(root_id=root_id))
@@ -361,8 +359,6 @@ def decision_appeal(action: ModerationAction) -> Appeal | None:
 
 def person_get(*, pk: int):
     """A person whose suspension a moderator looks at, or 404."""
-    from accounts.models import User
-
     person = User.objects.select_related("stakeholder_group").filter(pk=pk).first()
     if person is None:
         raise Http404("No such person.")
@@ -440,8 +436,6 @@ def log_page(*, filters: LogFilters, page: int | str | None = 1) -> Page:
 
 def log_actors():
     """The people who acted in the log, for its filter."""
-    from accounts.models import User
-
     return User.objects.filter(
         pk__in=ModerationAction.objects.exclude(actor=None).values("actor")
     ).order_by("display_name", "email")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import notices, selectors, services
 from .forms import (
     ACTION_LABELS,
     AppealDecisionForm,
@@ -194,7 +194,7 @@ def decide(request, kind, pk):
                 for_good=form.cleaned_data["for_good"],
             )
             done = _("The author is %(suspension)s.") % {
-                "suspension": services.suspension_words(row.suspended_until)
+                "suspension": notices.suspension_words(row.suspended_until)
             }
         else:
             services.content_decide(
@@ -241,7 +241,7 @@ def _lift_page(request, person, *, form=None, status=200):
         "moderation/lift_suspension.html",
         {
             "person": person,
-            "suspension": services.suspension_words(person.suspended_until)
+            "suspension": notices.suspension_words(person.suspended_until)
             if person.is_suspended
             else "",
             "last_suspension": selectors.last_suspension(person),
@@ -355,7 +355,7 @@ def _decision_page(request, decision, *, form=None, status=200):
             "appeal": appeal,
             "can_appeal": appeal is None and request.user.has_perm("moderation.appeal", decision),
             "form": form or AppealForm(),
-            "suspension": services.suspension_words(decision.suspended_until)
+            "suspension": notices.suspension_words(decision.suspended_until)
             if decision.suspended_until
             else "",
         },

@@ -1,5 +1,7 @@
 from functools import cache
 
+from .selectors import nav_consultation
+
 
 def nav(request):
     """`nav_consultation` for the nav on pages about no consultation in particular: a
@@ -7,8 +9,6 @@ def nav(request):
 
     @cache
     def consultation():
-        from .selectors import nav_consultation
-
         return nav_consultation()
 
     return {"nav_consultation": consultation}

@@ -8,12 +8,13 @@ positions taken on the older wording are shown as such and nothing is rewritten 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-
 from .models import Recommendation, RecommendationVersion
+from .signals import wording_changed
 
 REASON_MAX_LENGTH = RecommendationVersion._meta.get_field("reason").max_length
 TITLE_MAX_LENGTH = Recommendation._meta.get_field("title").max_length
@@ -31,7 +32,7 @@ def _too_long(value: str, max_length: int) -> str:
 def recommendation_reword(
     *,
     recommendation: Recommendation,
-    acting_user: User,
+    acting_user,
     title: str,
     body: str,
     reason: str,
@@ -40,11 +41,6 @@ def recommendation_reword(
     credited to them, with their reason. As when an amendment is accepted, open amendments
     written on the older wording become outdated and everyone whose position is on an
     earlier wording is asked to confirm or change it."""
-    # Imported here: consultation builds on recommendations, not the other way round, and
-    # this is the one place recommendations needs the dialogue's notices.
-    from consultation.services import recommendation_wording_change
-    from digests.notifications import notify_reworded
-
     if not acting_user.has_perm("recommendations.change_recommendation"):
         raise PermissionDenied(_("You may not change the wording of recommendations."))
     title, body, reason = (title or "").strip(), (body or "").strip(), (reason or "").strip()
@@ -64,17 +60,40 @@ def recommendation_reword(
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if (title, body) == (recommendation.title, recommendation.body):
         raise ValidationError(_("The proposed wording is the same as the current one."))
-    version, outdated = recommendation_wording_change(
+    version = recommendation_version_create(
         recommendation=recommendation, title=title, body=body, author=acting_user, reason=reason
     )
-    if outdated:
-        notify_reworded(recommendation=recommendation, outdated=outdated)
+    # The dialogue (above) hears of it without an import: consultation/receivers.py outdates
+    # the amendments on the older wording and tells their authors and the position holders.
+    wording_changed.send(sender=Recommendation, recommendation=recommendation, version=version)
+    return version
+
+
+def recommendation_version_create(
+    *, recommendation: Recommendation, title: str, body: str, author, reason: str
+) -> RecommendationVersion:
+    """The recommendation takes new wording, whoever gives it (an accepted amendment, an
+    administrator): its next version, credited to `author`. The caller has locked the
+    recommendation, so that two changes at once cannot build on the same version."""
+    now = timezone.now()
+    number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = RecommendationVersion.objects.create(
+        recommendation=recommendation,
+        number=number,
+        title=title,
+        body=body,
+        author=author,
+        reason=reason,
+        created_at=now,
+    )
+    recommendation.title, recommendation.body = title, body
+    recommendation.save(update_fields=["title", "body", "updated_at"])
     return version
 
 
 @transaction.atomic
 def recommendation_version_first(
-    *, recommendation: Recommendation, acting_user: User
+    *, recommendation: Recommendation, acting_user
 ) -> RecommendationVersion:
     """Version 1 of a recommendation created in the admin (the importer writes its own):
     without it, positions and amendments would have no wording to refer to."""

@@ -1,9 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from consultation.selectors import recommendation_dialogue
-
-from . import selectors
+from . import hooks, selectors
 
 PAGE_SIZE = 50
 
@@ -64,7 +62,7 @@ def recommendation_list(request, slug):
 def recommendation_detail(request, slug, reference):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     recommendation = selectors.recommendation_get(consultation=consultation, reference=reference)
-    dialogue = recommendation_dialogue(
+    dialogue = hooks.recommendation_page.collect(
         recommendation=recommendation, user=request.user, params=request.GET
     )
     return render(

@@ -15,8 +15,8 @@ from django.db.models import Count, DateField, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import StakeholderGroup
-from consultation.diffs import word_diff
 from consultation.models import Amendment, Comment, ModerationState, Position
+from core.diffs import word_diff
 from recommendations.models import Consultation, Pillar, Recommendation, RecommendationVersion
 
 from . import consensus

@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from inflection import underscore
+from pytest_factoryboy import register
 
 from . import factories
 
@@ -34,34 +36,51 @@ def fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def user_factory(db):
-    return factories.UserFactory
+# Every model's factory, registered once (pytest-factoryboy): `<model>_factory` is the factory
+# and `<model>` an instance, e.g. `comment_factory(author=...)` or a test asking for `comment`.
+# The factory fixtures ask for the database, so a test using one needs no mark.
+FACTORIES = [
+    factories.UserFactory,
+    factories.ConsultationFactory,
+    factories.PillarFactory,
+    factories.AdvocateFactory,
+    factories.ChallengeFactory,
+    factories.RecommendationFactory,
+    factories.FollowFactory,
+    factories.CommentFactory,
+    factories.PositionFactory,
+    factories.AmendmentFactory,
+    factories.FlagFactory,
+    factories.NotificationFactory,
+]
+
+
+def _with_database(factory_class):
+    @pytest.fixture(name=f"{underscore(factory_class._meta.model.__name__)}_factory")
+    def factory_fixture(db):
+        return factory_class
+
+    return factory_fixture
+
+
+for _factory in FACTORIES:
+    register(_factory)
+    globals()[f"{_factory.__name__}_fixture"] = _with_database(_factory)
+
+
+# The recommendation most tests discuss: P1-R1 of a small open consultation.
+TITLE = "Secure the supply of plant material"
+BODY = "Regulators should publish clear guidance on plant material."
 
 
 @pytest.fixture
-def consultation_factory(db):
-    return factories.ConsultationFactory
-
-
-@pytest.fixture
-def pillar_factory(db):
-    return factories.PillarFactory
-
-
-@pytest.fixture
-def advocate_factory(db):
-    return factories.AdvocateFactory
-
-
-@pytest.fixture
-def challenge_factory(db):
-    return factories.ChallengeFactory
-
-
-@pytest.fixture
-def recommendation_factory(db):
-    return factories.RecommendationFactory
+def recommendation(recommendation_factory, consultation_factory):
+    return recommendation_factory(
+        pillar__consultation=consultation_factory(slug="demo", title="Plant to patient"),
+        reference="P1-R1",
+        title=TITLE,
+        body=BODY,
+    )
 
 
 @pytest.fixture
@@ -135,3 +154,11 @@ def with_totp():
         return user
 
     return activate
+
+
+@pytest.fixture
+def admin_client_with_mfa(client, make_person, with_totp):
+    """A superuser's client, past the two-factor set-up the admin asks for."""
+    root = make_person("root@example.org", is_staff=True, is_superuser=True)
+    client.force_login(with_totp(root))
+    return client

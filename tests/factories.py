@@ -2,6 +2,10 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from consultation.models import Amendment, Comment, Follow, Position
+from core.markup import render_markdown
+from moderation.models import Flag
+from notifications.models import Notification
 from recommendations.models import (
     Advocate,
     Challenge,
@@ -98,3 +102,69 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
                 RecommendationAdvocate(recommendation=self, advocate=a, position=i)
                 for i, a in enumerate(extracted)
             )
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Follow
+
+    user = factory.SubFactory(UserFactory)
+    recommendation = factory.SubFactory(RecommendationFactory)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A published top-level comment (a reply: parent=..., root=..., depth=1)."""
+
+    class Meta:
+        model = Comment
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment {n}: clear guidance is not enough.")
+    body_html = factory.LazyAttribute(lambda o: render_markdown(o.body))
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    """A position on the recommendation's current wording."""
+
+    class Meta:
+        model = Position
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    author = factory.SubFactory(UserFactory)
+    stance = Position.Stance.ENDORSE
+    version = factory.LazyAttribute(lambda o: o.recommendation.versions.order_by("-number")[0])
+
+
+class AmendmentFactory(factory.django.DjangoModelFactory):
+    """An open amendment on the recommendation's current wording."""
+
+    class Meta:
+        model = Amendment
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    author = factory.SubFactory(UserFactory)
+    base_version = factory.LazyAttribute(lambda o: o.recommendation.versions.order_by("-number")[0])
+    title = factory.Sequence(lambda n: f"Amended recommendation {n}")
+    body = "What should be done, better."
+    justification = "Because the evidence says so."
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    """A report of a comment."""
+
+    class Meta:
+        model = Flag
+
+    comment = factory.SubFactory(CommentFactory)
+    flagger = factory.SubFactory(UserFactory)
+    reason = Flag.Reason.SPAM
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    kind = Notification.Kind.REPLY
+    message = factory.Sequence(lambda n: f"Notification {n}.")

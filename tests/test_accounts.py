@@ -12,6 +12,10 @@ from accounts import legal
 from accounts.models import Consent, User
 from accounts.rules import contribution_refusal
 
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
+
 PASSWORD = "a-long and unusual passphrase 42"
 
 

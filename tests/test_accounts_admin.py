@@ -9,6 +9,10 @@ from django.urls import reverse
 from accounts.models import Consent, Invitation, StakeholderGroup, User
 from accounts.services import invitation_create, user_signup_complete
 
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
+
 
 @pytest.fixture
 def admin_client(client, consultation_admin, with_totp):
@@ -119,9 +123,10 @@ def test_invitations_in_the_admin_are_resent_not_added(
     assert "kim@example.org" in page and reverse("accounts:invitations") in page
     assert admin_client.get(reverse("admin:accounts_invitation_add")).status_code == 403
 
-    response = admin_client.post(
-        url, {"action": "resend", "_selected_action": [invitation.pk]}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # queued when the request commits
+        response = admin_client.post(
+            url, {"action": "resend", "_selected_action": [invitation.pk]}, follow=True
+        )
     assert "Sent 1 invitation(s) again." in response.content.decode()
     assert [m.to for m in mail.outbox] == [["kim@example.org"]]
     invitation.refresh_from_db()

@@ -15,8 +15,13 @@ from django.utils import timezone
 from accounts.models import Invitation, User
 from accounts.selectors import user_data_export
 from consultation import services as dialogue
-from consultation.models import Amendment, Notification, Position
+from consultation.models import Amendment, Position
+from notifications.models import Notification
 from recommendations.models import Recommendation, RecommendationVersion
+
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 NEW_PASSWORD = "a fresh and rather unusual passphrase 77"
@@ -152,21 +157,15 @@ def test_another_persons_address_cannot_be_taken_over(client, stakeholder, make_
 # -- Download my data: the moderation log, digests, invitations, wordings ------------------------
 
 
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"), reference="P1-R1"
-    )
-
-
 def moderated_history(*, person, recommendation, moderator, other_moderator, size: int):
     """`size` of each: the person's comments hidden by a moderator (and reported by someone
     first), warnings, digests, notifications e-mailed, API tokens; and one suspension, one
     appeal heard by another moderator, one accepted amendment and one invitation."""
     from accounts.services import invitation_accept, invitation_create
     from api.services import api_token_create
-    from digests.models import DigestRecord, NotificationEmail
+    from digests.models import DigestRecord
     from moderation import services as moderation
+    from notifications.models import NotificationEmail
 
     reporter = User.objects.get(email="stakeholder@example.org")
     comments = []

@@ -17,16 +17,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"),
-        reference="P1-R1",
-        title=TITLE,
-        body=BODY,
-    )
-
-
-@pytest.fixture
 def author(make_person, stakeholder_group):
     return make_person(
         "author@example.org", display_name="Ann Author", stakeholder_group=stakeholder_group

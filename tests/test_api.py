@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from api.services import api_token_create, api_token_revoke
 from consultation import services
-from consultation.models import Amendment, Comment, CommentRevision, Notification, Position
+from consultation.models import Amendment, Comment, CommentRevision, Position
+from notifications.models import Notification
 from recommendations.models import Consultation, Recommendation
 
 from . import factories

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from api.services import api_token_create
 from consultation import services
-from consultation.models import Notification
+from notifications.models import Notification
 from recommendations.models import Consultation
 
 from . import factories

@@ -8,8 +8,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from consultation import services
-from consultation.models import Amendment, Comment, ModerationState, Notification
+from consultation.models import Amendment, Comment, ModerationState
 from moderation import services as moderation_services
+from notifications.models import Notification
 from recommendations.models import RecommendationVersion
 
 from . import factories

@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.services import api_token_create
 from consultation import services
-from consultation.models import Notification
 from moderation import services as moderation_services
+from notifications.models import Notification
 
 from . import factories
 

@@ -16,24 +16,20 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services import affiliation_verify
 from consultation import services
-from consultation.models import Amendment, Notification
+from consultation.models import Amendment
 from moderation import services as moderation_services
 from moderation.models import ModerationAction
+from moderation.services import base as moderation_base
+from notifications.models import Notification
+
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
 
 Action = ModerationAction.Action
 TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
 HTMX = {"HX-Request": "true"}  # a refusal answers 403 in place, not a redirect
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"),
-        reference="P1-R1",
-        title=TITLE,
-        body=BODY,
-    )
 
 
 @pytest.fixture
@@ -207,7 +203,7 @@ def test_the_decision_and_its_row_are_one_transaction(moderator, amendment, monk
     def broken(**kwargs):
         raise RuntimeError("The log is down.")
 
-    monkeypatch.setattr(moderation_services, "_log", broken)
+    monkeypatch.setattr(moderation_base, "_log", broken)  # the audit writer's
     with pytest.raises(RuntimeError):
         services.amendment_accept(amendment=amendment, acting_user=moderator, reason="Agreed.")
     amendment.refresh_from_db()

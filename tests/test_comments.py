@@ -20,13 +20,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"), reference="P1-R1"
-    )
-
-
-@pytest.fixture
 def other(make_person):
     return make_person("other@example.org", display_name="Olga Other", interests="Shares in X.")
 

@@ -17,11 +17,15 @@ from freezegun import freeze_time
 
 from accounts.models import StakeholderGroup, User
 from consultation import services as dialogue
-from consultation.models import Amendment, Comment, Follow, Notification, Position
-from digests import emails, notifications, selectors, services
-from digests.models import DigestRecord, NotificationEmail, RecommendationStatusChange
+from consultation.models import Amendment, Comment, Follow, Position
+from digests import emails, selectors, services
+from digests.models import DigestRecord, RecommendationStatusChange
 from digests.periods import period_due, period_in_progress, period_starting
+from digests.tasks import queue_batch
 from digests.tokens import unsubscribe_token
+from notifications import sending
+from notifications.models import Notification, NotificationEmail
+from notifications.services import notify
 from recommendations.models import Recommendation, RecommendationVersion
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -335,7 +339,9 @@ def test_running_again_sends_nothing_twice_and_a_later_run_sends_the_missed(
     late = make_person("late@example.org", digest_frequency="daily")
     Follow.objects.create(user=late, recommendation=scenario["r3"])
     with freeze_time(SEND + timedelta(hours=3)):
-        assert services.digest_catch_up() == {"daily": 1}  # only the one not served yet
+        assert services.digest_catch_up(run_batch=queue_batch) == {
+            "daily": 1
+        }  # only the one not served yet
     assert len(to("late@example.org")) == 1 and len(to("reader@example.org")) == 1
 
 
@@ -628,7 +634,7 @@ def test_a_reply_notifies_on_site_and_by_email_on_commit(
     assert f"http://127.0.0.1:8000{reply.get_absolute_url()}" in message.body
     assert NotificationEmail.objects.get(notification=note).status == "sent"
     # The task run again (a retry, a redelivery) sends nothing more.
-    assert notifications.notification_email_send(notification_id=note.pk) == "taken"
+    assert sending.notification_email_send(notification_id=note.pk) == "taken"
     assert len(mail.outbox) == 1
 
     # Replying to oneself notifies no one.
@@ -718,8 +724,8 @@ def test_a_notification_from_another_app_raises_the_count_on_commit(
     reader = scenario["reader"]
     client.force_login(reader)  # 2 unread, counted
     with django_capture_on_commit_callbacks(execute=True):
-        # As moderation's decisions are created: one row at a time.
-        Notification.objects.create(user=reader, kind="decision", message="Hidden: off topic.")
+        # As moderation's decisions are told: one notice, through the one way to notify.
+        notify(user_id=reader.pk, kind="decision", message="Hidden: off topic.", email=False)
     home = client.get(reverse("recommendations:home")).content.decode()
     assert '<span class="badge">3<span class="visually-hidden"> unread</span>' in home
 
@@ -783,13 +789,6 @@ def test_the_command_sends_to_one_person_then_the_rest_once(scenario, make_perso
 # -- Admin, schedules, clean-up --------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client_with_mfa(client, make_person, with_totp):
-    root = make_person("root@example.org", is_staff=True, is_superuser=True)
-    client.force_login(with_totp(root))
-    return client
-
-
 @pytest.mark.django_db
 def test_the_admin_previews_a_persons_next_digest(scenario, admin_client_with_mfa):
     url = reverse("admin:digests_digestrecord_preview")
@@ -837,9 +836,9 @@ def test_beat_schedules_come_from_the_data_migration():
 def test_the_catch_up_waits_for_seven_and_sends_weeklies_on_monday_only(scenario):
     User.objects.filter(pk=scenario["reader"].pk).update(digest_frequency="weekly")
     with freeze_time(datetime(2026, 5, 4, 6, 30, tzinfo=BRUSSELS)):  # Monday, before 07:00
-        assert services.digest_catch_up() == {}
+        assert services.digest_catch_up(run_batch=queue_batch) == {}
     with freeze_time(datetime(2026, 5, 5, 9, 30, tzinfo=BRUSSELS)):  # Tuesday
-        assert services.digest_catch_up() == {"daily": 0}
+        assert services.digest_catch_up(run_batch=queue_batch) == {"daily": 0}
     assert mail.outbox == []
 
 

@@ -39,12 +39,13 @@ from freezegun import freeze_time
 from accounts.models import StakeholderGroup, User
 from config.celery import app as celery_app
 from consultation import services as dialogue
-from consultation.models import Comment, Follow, Notification
-from digests.models import DigestRecord, NotificationEmail
+from consultation.models import Comment, Follow
+from digests.models import DigestRecord
 from digests.periods import period_due
 from digests.tasks import fan_out_digests
 from digests.tokens import unsubscribe_token
 from moderation import services as moderation
+from notifications.models import Notification, NotificationEmail
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 6
@@ -366,10 +367,11 @@ def test_a_seeded_day_reaches_the_person_as_their_digest(seeded_day, mail_dir):
     # follow.
     assert "Old news" not in text and "Buy my book" not in text
     assert "Not followed" not in text.split("Discussions les plus actives")[0]
-    # Sent once, recorded as sent; her reply notification went by e-mail too (on its own).
+    # Sent once, recorded as sent; her reply notification and the moderator's decision went by
+    # e-mail too (each on its own, through the same worker).
     record = DigestRecord.objects.get(user=reader)
     assert (record.status, record.period_start, record.attempts) == ("sent", period.start_date, 1)
-    assert recipients(mail_dir)["reader@example.org"] == 2
+    assert recipients(mail_dir)["reader@example.org"] == 3
 
 
 @pytest.mark.worker

@@ -8,6 +8,10 @@ from accounts.models import User
 
 from .test_digests import SEND, groups, html_of, scenario, send_daily, to  # noqa: F401
 
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
+
 
 @pytest.mark.django_db
 def test_a_dutch_readers_digest_is_in_dutch(scenario):  # noqa: F811

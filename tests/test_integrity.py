@@ -13,11 +13,16 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services import affiliation_verify, profile_update
 from consultation import services
-from consultation.models import Amendment, Notification, Position
+from consultation.models import Amendment, Position
 from digests import selectors as digest_selectors
 from digests.periods import period_in_progress
-from moderation import services as moderation_services
 from moderation.models import ModerationAction
+from moderation.services import base as moderation_base
+from notifications.models import Notification
+
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
 
 Action = ModerationAction.Action
 TITLE = "Secure the supply of plant material"
@@ -32,16 +37,6 @@ OUTDATED = (
 def admin_client(client, consultation_admin, with_totp):
     client.force_login(with_totp(consultation_admin))
     return client
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"),
-        reference="P1-R1",
-        title=TITLE,
-        body=BODY,
-    )
 
 
 # -- 1. Suspensions only through the moderation workflow -----------------------------------
@@ -213,7 +208,7 @@ def test_the_withdrawal_and_its_row_are_one_transaction(verified, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("The log is down.")
 
-    monkeypatch.setattr(moderation_services, "_log", broken)
+    monkeypatch.setattr(moderation_base, "_log", broken)  # the audit writer's
     with pytest.raises(RuntimeError):
         profile_update(user=verified, data={"organisation": "Carers United"})
     fresh = User.objects.get(pk=verified.pk)

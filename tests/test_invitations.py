@@ -16,6 +16,10 @@ from django.urls import reverse
 from accounts.models import Invitation, StakeholderGroup, User
 from accounts.services import invitation_create, invitations_import_csv
 
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
+
 PASSWORD = "a-long and unusual passphrase 42"
 
 
@@ -592,7 +596,7 @@ def test_a_language_chosen_with_the_switcher_wins_over_the_invitations(client, c
 
 @pytest.mark.django_db
 def test_resending_from_the_admin_uses_the_invitations_language(
-    client, consultation_admin, with_totp
+    client, consultation_admin, with_totp, django_capture_on_commit_callbacks
 ):
     from django.utils import translation
 
@@ -607,9 +611,10 @@ def test_resending_from_the_admin_uses_the_invitations_language(
         change = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk]))
         assert 'name="language"' in change.content.decode()
         mail.outbox.clear()
-        response = client.post(
-            url, {"action": "resend", "_selected_action": [invitation.pk]}, follow=True
-        )
+        with django_capture_on_commit_callbacks(execute=True):  # queued when it commits
+            response = client.post(
+                url, {"action": "resend", "_selected_action": [invitation.pk]}, follow=True
+            )
     assert response.status_code == 200
     (message,) = mail.outbox
     assert message.subject == NL_SUBJECT and NL_IGNORE in message.body

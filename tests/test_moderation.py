@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from consultation import selectors as dialogue
 from consultation import services as consultation_services
-from consultation.models import Amendment, Comment, ModerationState, Notification, Position
+from consultation.models import Amendment, Comment, ModerationState, Position
 from moderation import services
 from moderation.admin import ModerationActionAdmin
 from moderation.models import (
@@ -31,21 +31,16 @@ from moderation.models import (
     ModerationPolicy,
     ReasonTemplate,
 )
+from notifications.models import Notification
+
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
 
 State = ModerationState
 Action = ModerationAction.Action
 TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo", title="Plant to patient"),
-        reference="P1-R1",
-        title=TITLE,
-        body=BODY,
-    )
 
 
 @pytest.fixture

@@ -10,15 +10,9 @@ from django.utils import timezone
 
 from accounts.models import StakeholderGroup, User
 from consultation import services
-from consultation.models import Follow, Notification, Position
+from consultation.models import Follow, Position
+from notifications.models import Notification
 from recommendations.models import Consultation, RecommendationVersion
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"), reference="P1-R1"
-    )
 
 
 def url(name, rec):

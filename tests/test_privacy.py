@@ -14,16 +14,10 @@ from accounts.models import PSEUDONYM, Consent, Invitation, User
 from accounts.services import account_delete, invitation_accept, invitation_create
 from api.models import ApiToken
 from consultation import services as dialogue
-from consultation.models import Amendment, Comment, Follow, Notification, Position
+from consultation.models import Amendment, Comment, Follow, Position
+from notifications.models import Notification
 
 PASSWORD = "correct horse battery staple"  # the factories' password
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo"), reference="P1-R1"
-    )
 
 
 @pytest.fixture

@@ -22,15 +22,6 @@ Action = ModerationAction.Action
 
 
 @pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo", title="Plant to patient"),
-        reference="P1-R1",
-        title="Secure the supply of plant material",
-    )
-
-
-@pytest.fixture
 def reader(make_person):
     return make_person("reader@example.org", display_name="Rhea Reader")
 

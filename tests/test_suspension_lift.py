@@ -15,22 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import SUSPENDED_FOR_GOOD, User
 from api.services import api_token_create
 from consultation import services as consultation_services
-from consultation.models import Comment, Notification
+from consultation.models import Comment
 from moderation import services
 from moderation.models import ModerationAction, ReasonTemplate
+from notifications.models import Notification
+
+# The e-mails (invitations, moderation decisions) go through the notifications task: run
+# at once here, as a worker would run it.
+pytestmark = pytest.mark.usefixtures("eager")
 
 Action = ModerationAction.Action
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo", title="Plant to patient"),
-        reference="P1-R1",
-    )
 
 
 @pytest.fixture
@@ -138,7 +135,7 @@ def test_a_consultation_admin_lifts_a_suspension_for_good(
     row = services.suspension_lift(
         acting_user=consultation_admin, user=author, reason="Apology accepted."
     )
-    assert row.suspended_until == services.SUSPENDED_FOR_GOOD
+    assert row.suspended_until == SUSPENDED_FOR_GOOD
     author.refresh_from_db()
     assert not author.is_suspended
 

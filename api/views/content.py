@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consultation.diffs import word_diff
+from core.diffs import word_diff
 from recommendations import selectors as recommendation_selectors
 from recommendations.models import (
     Challenge,

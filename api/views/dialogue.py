@@ -10,9 +10,15 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 
 from consultation import selectors, services
-from consultation.diffs import word_diff
 from consultation.models import Amendment, Comment, Position
 from consultation.ratelimits import over_limit
+from consultation.rules import (
+    AMENDMENT_DECIDE_REFUSED,
+    AMENDMENT_WITHDRAW_REFUSED,
+    COMMENT_EDIT_REFUSED,
+    COMMENT_REMOVE_REFUSED,
+)
+from core.diffs import word_diff
 
 from ..pagination import SelectorPagePagination
 from ..permissions import CanContribute, ObjectRules, TwoFactorForRoles
@@ -77,15 +83,15 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
     object_rules = {
         "update": (
             "consultation.change_comment",
-            "Only its author can edit this comment while the consultation is open.",
+            COMMENT_EDIT_REFUSED,
         ),
         "partial_update": (
             "consultation.change_comment",
-            "Only its author can edit this comment while the consultation is open.",
+            COMMENT_EDIT_REFUSED,
         ),
         "destroy": (
             "consultation.delete_comment",
-            "Only its author can remove this comment while the consultation is open.",
+            COMMENT_REMOVE_REFUSED,
         ),
     }
 
@@ -300,15 +306,15 @@ class AmendmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Dialogu
     object_rules = {
         "withdraw": (
             "consultation.withdraw_amendment",
-            "Only its author can withdraw an open or outdated amendment.",
+            AMENDMENT_WITHDRAW_REFUSED,
         ),
         "accept": (
             "consultation.decide_amendment",
-            "This amendment is no longer open, or you may not decide on it.",
+            AMENDMENT_DECIDE_REFUSED,
         ),
         "reject": (
             "consultation.decide_amendment",
-            "This amendment is no longer open, or you may not decide on it.",
+            AMENDMENT_DECIDE_REFUSED,
         ),
     }
 

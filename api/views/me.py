@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from consultation import services as dialogue_services
-from consultation.models import Notification
+from notifications import services as notifications
+from notifications.models import Notification
 
 from .. import selectors
 from ..permissions import IsAuthenticated
@@ -103,9 +103,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """Mark this notification read."""
         if not self.get_queryset().filter(pk=self.kwargs["pk"]).exists():
             raise Http404("No such notification.")
-        marked = dialogue_services.notification_mark_read(
-            user=request.user, pks=[self.kwargs["pk"]]
-        )
+        marked = notifications.mark_read(user=request.user, pks=[self.kwargs["pk"]])
         return Response({"marked": marked})
 
     @extend_schema(
@@ -118,7 +116,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """Mark the given notifications read, or all of them."""
         data = MarkReadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        marked = dialogue_services.notification_mark_read(
-            user=request.user, pks=data.validated_data["ids"]
-        )
+        marked = notifications.mark_read(user=request.user, pks=data.validated_data["ids"])
         return Response({"marked": marked})

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "core",
+    "notifications",
     "accounts",
     "recommendations",
     "consultation",
@@ -267,7 +269,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RecommendationStatusEnum": "recommendations.models.Recommendation.Status",
         "AmendmentStatusEnum": "consultation.models.Amendment.Status",
-        "NotificationKindEnum": "consultation.models.Notification.Kind",
+        "NotificationKindEnum": "notifications.models.Notification.Kind",
         "ContentKindEnum": "api.serializers.KIND_CHOICES",
         "ModerationStateEnum": "consultation.models.ModerationState",
     },

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.middleware import two_factor_setup
 from accounts.rules import two_factor_missing
+from core.diffs import word_diff
 
 from .. import selectors, services
-from ..diffs import word_diff
 from ..models import Amendment
 from ..ratelimits import over_limit
 from ..rules import dialogue_refusal

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import selectors, services
 from ..models import Amendment, Comment, ModerationState
 from ..ratelimits import over_limit
-from ..rules import dialogue_refusal
+from ..rules import COMMENT_EDIT_REFUSED, dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
 # The words of base.rate_limited: that helper redirects, and these forms must keep the text.
@@ -326,9 +326,7 @@ def comment_edit(request, slug, reference, pk):
     open_form = {"key": f"edit-{comment.pk}", "body": body}
     refusal = dialogue_refusal(request.user, recommendation)
     if refusal or not request.user.has_perm("consultation.change_comment", comment):
-        message = refusal or _(
-            "Only its author can edit this comment while the consultation is open."
-        )
+        message = refusal or COMMENT_EDIT_REFUSED
         return _refused(request, recommendation, amendment, message)
     if over_limit(request, "comment"):
         return _form_again(

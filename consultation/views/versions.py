@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from ..diffs import word_diff
+from core.diffs import word_diff
+
 from ..models import Amendment
 from .base import load_recommendation
 

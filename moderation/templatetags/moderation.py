@@ -7,7 +7,7 @@ from consultation.models import ModerationState
 
 from .. import models
 from ..models import kind_of
-from ..services import suspension_words
+from ..notices import suspension_words
 
 register = template.Library()
 

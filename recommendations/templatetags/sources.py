@@ -1,11 +1,11 @@
 """`{{ text|source_markdown }}`: a passage of a source document, kept verbatim in the database
 (Markdown emphasis included, as the paper writes it), shown with its emphasis rather than its
-asterisks. The comments' safe subset and sanitiser render it (consultation/markup.py)."""
+asterisks. The comments' safe subset and sanitiser render it (core/markup.py)."""
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from consultation.markup import render_markdown
+from core.markup import render_markdown
 
 register = template.Library()
 

@@ -4,7 +4,6 @@ and the competing amendment written on version 1 is outdated."""
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from consultation import services
@@ -15,16 +14,6 @@ TITLE = "Secure the supply of plant material"
 BODY = "Regulators should publish clear guidance on plant material."
 NEW_TITLE = "Secure and document the supply of plant material"
 NEW_BODY = "Regulators should publish binding guidance on plant material."
-
-
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo", title="Plant to patient"),
-        reference="P1-R1",
-        title=TITLE,
-        body=BODY,
-    )
 
 
 def test_propose_endorse_accept_and_the_competing_amendment_is_outdated(

@@ -20,7 +20,7 @@ cy@example.org,Cy Invitee,,Patient organisation
 
 
 def test_invite_by_csv_read_the_report_and_the_invitee_signs_up_through_the_link(
-    migrated_rows, page, live_server, settings, file_outbox, consultation_admin, with_totp
+    migrated_rows, page, live_server, settings, file_outbox, consultation_admin, with_totp, eager
 ):
     settings.SITE_URL = live_server.url
     log_in(page, live_server, with_totp(consultation_admin))

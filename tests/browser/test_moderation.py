@@ -5,14 +5,14 @@ the audit log shows every step."""
 import re
 from urllib.parse import urlsplit
 
-import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.rules import MODERATORS
 from consultation import services
-from consultation.models import Comment, Notification
+from consultation.models import Comment
 from moderation.models import ModerationAction, ReasonTemplate
+from notifications.models import Notification
 from tests.browser.signin import log_in
 
 # Fresh rate limits (the counts live in the process-wide cache).
@@ -20,17 +20,8 @@ from tests.browser.signin import log_in
 WORDS = "Our clinic sells the same therapy cheaper: call us today."
 
 
-@pytest.fixture
-def recommendation(recommendation_factory, consultation_factory):
-    return recommendation_factory(
-        pillar__consultation=consultation_factory(slug="demo", title="Plant to patient"),
-        reference="P1-R1",
-        title="Secure the supply of plant material",
-    )
-
-
 def test_reports_hide_a_comment_rejected_then_restored_on_appeal(
-    page, live_server, migrated_rows, make_person, with_totp, recommendation
+    page, live_server, migrated_rows, make_person, with_totp, recommendation, eager
 ):
     author = make_person("author@example.org", display_name="Ann Author")
     readers = [make_person(f"r{i}@example.org", display_name=f"Reader {i}") for i in (1, 2, 3)]

@@ -1,241 +1,34 @@
-"""Reads for the digests: who gets one, and what each holds, built for a whole batch of people
-at once — a fixed number of queries per batch, never one per person."""
+"""Building a whole batch's digests at once: a fixed number of queries per batch."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, IntegerField, Q, Value
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from consultation.models import Amendment, Comment, Follow, ModerationState, Notification, Position
+from accounts.models import PSEUDONYM, User
+from consultation.models import Amendment, Comment, Follow, Position
+from notifications.models import Notification
 from recommendations.models import Consultation, Recommendation, RecommendationVersion
 
-from .models import DigestRecord, RecommendationStatusChange
-from .periods import Period
+from ..models import RecommendationStatusChange
+from ..periods import Period
+from .digest import (
+    _FRAGMENTS,
+    ActiveDiscussion,
+    AmendmentEvent,
+    Change,
+    Decision,
+    Digest,
+    FollowedActivity,
+    GroupPositions,
+    RecommendationRef,
+    Reply,
+)
+from .who import MAX_DECISIONS, MAX_REPLIES, MOST_ACTIVE, NO_GROUP, PUBLISHED, UNNAMED
 
-PUBLISHED = ModerationState.PUBLISHED
-MOST_ACTIVE = 5  # discussions listed under “most active this period”
-MAX_REPLIES = 10  # replies listed per person (the rest are counted)
-MAX_DECISIONS = 10
-# Lazy: the digest is built for a batch, then rendered in each reader's language.
-UNNAMED = _("Unnamed participant")
-NO_GROUP = _("No group given")
-
-
-def claim_stale_after() -> timezone.timedelta:
-    """How long a claimed, unsent digest waits before another run may take it over: longer
-    than a batch may run (its hard time limit), so that a live worker's claim is never taken."""
-    return timezone.timedelta(minutes=getattr(settings, "DIGEST_CLAIM_STALE_MINUTES", 30))
-
-
-# -- Who -------------------------------------------------------------------------------------
-
-
-def subscribers(*, frequency: str) -> QuerySet[User]:
-    """People who want this digest: active, not deleted, with a verified address."""
-    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
-    return User.objects.filter(
-        digest_frequency=frequency, is_active=True, deleted_at__isnull=True
-    ).filter(Exists(verified))
-
-
-def settled_records(*, period: Period, now: datetime | None = None) -> QuerySet[DigestRecord]:
-    """Records that no run should touch again: sent, skipped, failed, or claimed recently."""
-    stale = (now or timezone.now()) - claim_stale_after()
-    return DigestRecord.objects.filter(
-        frequency=period.frequency, period_start=period.start_date
-    ).exclude(
-        Q(status=DigestRecord.Status.CLAIMED)
-        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-    )
-
-
-def due_subscriber_ids(
-    *, period: Period, after: int = 0, limit: int = 500, user_email: str | None = None
-) -> list[int]:
-    """The next batch of people (by id, after `after`) whose digest for the period is due:
-    subscribers without a settled record. One query."""
-    people = subscribers(frequency=period.frequency).filter(pk__gt=after)
-    if user_email:
-        people = people.filter(email__iexact=user_email)
-    settled = settled_records(period=period).filter(user=OuterRef("pk"))
-    return list(people.filter(~Exists(settled)).order_by("pk").values_list("pk", flat=True)[:limit])
-
-
-def batch_people(*, frequency: str, user_ids: Sequence[int]) -> list[User]:
-    """The batch's people, reloaded: their preferences may have changed since the fan-out."""
-    return list(subscribers(frequency=frequency).filter(pk__in=user_ids).order_by("pk"))
-
-
-# -- What ------------------------------------------------------------------------------------
-
-
-@dataclass
-class RecommendationRef:
-    pk: int
-    reference: str
-    title: str
-    url: str
-    pillar: str
-    consultation: str
-
-
-@dataclass
-class Change:
-    """A recommendation in the person's pillars (or followed) that is new or changed."""
-
-    recommendation: RecommendationRef
-    kind: str  # "new", "version" or "status"
-    at: datetime
-    version: int | None = None
-    old_status: str = ""
-    new_status: str = ""
-
-    @cached_property  # one Change serves the whole batch
-    def key(self) -> tuple:
-        """What its line in a digest shows (templates render it once per batch: {% shared %})."""
-        r = self.recommendation
-        return (
-            r.pk,
-            r.reference,
-            r.title,
-            r.url,
-            r.pillar,
-            self.kind,
-            self.version,
-            str(self.old_status),
-            str(self.new_status),
-        )
-
-
-@dataclass
-class GroupPositions:
-    group: str
-    totals: dict[str, int] = field(default_factory=dict)  # stance -> positions at period end
-    new: dict[str, int] = field(default_factory=dict)  # stance -> taken or changed in period
-
-    @property
-    def new_total(self) -> int:
-        return sum(self.new.values())
-
-    @property
-    def stances(self) -> list[tuple[str, int, int]]:
-        """(label, positions at period end, of which new or changed), in the stances' order."""
-        return [
-            (label, self.totals.get(value, 0), self.new.get(value, 0))
-            for value, label in Position.Stance.choices
-            if self.totals.get(value)
-        ]
-
-
-@dataclass
-class AmendmentEvent:
-    pk: int
-    title: str
-    event: str  # "proposed", "accepted" or "rejected"
-    url: str
-    author_id: int
-
-
-@dataclass
-class FollowedActivity:
-    recommendation: RecommendationRef
-    new_comments: int = 0
-    new_positions: int = 0
-    groups: list[GroupPositions] = field(default_factory=list)
-    amendments: list[AmendmentEvent] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.new_comments or self.new_positions or self.amendments)
-
-    @property
-    def key(self) -> tuple:
-        """What its lines in a digest show (templates render them once per batch: {% shared %})."""
-        r = self.recommendation
-        return (
-            r.pk,
-            r.reference,
-            r.title,
-            r.url,
-            self.new_comments,
-            self.new_positions,
-            tuple(
-                (str(g.group), tuple(g.totals.items()), tuple(g.new.items())) for g in self.groups
-            ),
-            tuple((e.pk, e.event, e.title, e.url) for e in self.amendments),
-        )
-
-
-@dataclass
-class Reply:
-    author: str
-    recommendation: RecommendationRef
-    excerpt: str
-    url: str
-    at: datetime
-
-
-@dataclass
-class Decision:
-    message: str
-    url: str
-    at: datetime
-
-
-@dataclass
-class ActiveDiscussion:
-    recommendation: RecommendationRef
-    comments: int
-
-
-@dataclass
-class Digest:
-    user: User
-    period: Period
-    changes: list[Change] = field(default_factory=list)
-    followed: list[FollowedActivity] = field(default_factory=list)
-    replies: list[Reply] = field(default_factory=list)
-    more_replies: int = 0
-    decisions: list[Decision] = field(default_factory=list)
-    most_active: list[ActiveDiscussion] = field(default_factory=list)
-    # Parts rendered once for many digests ({% shared %}; digests_build gives them one dict).
-    fragments: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def is_empty(self) -> bool:
-        """Nothing for this person: no e-mail. (The most active discussions are the same for
-        everyone: on their own they are no reason to write.)"""
-        return not (self.changes or self.followed or self.replies or self.decisions)
-
-    @property
-    def most_active_key(self) -> tuple:
-        return tuple(
-            (m.recommendation.pk, m.recommendation.reference, m.recommendation.title)
-            + (m.recommendation.url, m.comments)
-            for m in self.most_active
-        )
-
-    @property
-    def item_count(self) -> int:
-        return (
-            len(self.changes)
-            + len(self.followed)
-            + len(self.replies)
-            + self.more_replies
-            + len(self.decisions)
-        )
-
-
-_FRAGMENTS: dict = {}
 FRAGMENTS_KEPT = 20_000
 
 
@@ -265,8 +58,6 @@ def _in(period: Period, prefix: str = "created_at") -> Q:
 
 def _public_name(row: dict, prefix: str = "author__") -> str:
     if row[f"{prefix}deleted_at"]:
-        from accounts.models import PSEUDONYM
-
         return PSEUDONYM
     return row[f"{prefix}display_name"] or UNNAMED
 

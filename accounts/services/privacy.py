@@ -1,0 +1,87 @@
+"""A person's privacy rights: ending their sessions, deleting their account."""
+
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core import privacy
+
+from ..models import Invitation, User
+
+
+def sessions_end(*, user: User) -> int:
+    """End every session of the person, wherever it was opened; returns how many.
+
+    Database-backed engines (db, cached_db) are searched; with other engines the sessions
+    die anyway once the password has changed (the session's auth hash no longer matches).
+    """
+    store = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    if not hasattr(store, "get_model_class"):
+        return 0
+    ended = 0
+    model = store.get_model_class()
+    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> User:
+    """Delete a person's account at their request.
+
+    Their personal data goes; their published contributions (comments, amendments and, unless
+    DELETED_ACCOUNTS_KEEP_POSITIONS is False, positions) stay, under "Former participant".
+    """
+    from allauth.mfa.models import Authenticator
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_addresses = [
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    ]
+
+    # What every other app holds about them (their privacy.py): follows, notifications,
+    # API tokens... in this transaction.
+    privacy.erase(user)
+    # Invitations name the person: the one they accepted and any to their addresses.
+    email_q = Q()
+    for address in old_addresses:
+        email_q |= Q(email__iexact=address)
+    Invitation.objects.filter(Q(accepted_user=user) | email_q).delete()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    if apps.is_installed("allauth.socialaccount"):
+        from allauth.socialaccount.models import SocialAccount
+
+        SocialAccount.objects.filter(user=user).delete()
+    user.pillars_of_interest.clear()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+    now = timezone.now()
+    user.email = f"deleted-{user.pk}-{secrets.token_hex(4)}@deleted.invalid"
+    user.set_unusable_password()
+    for name in ("display_name", "organisation", "job_title", "transparency_register_id"):
+        setattr(user, name, "")
+    user.interests = ""
+    user.interests_declared_at = None
+    user.stakeholder_group = None
+    user.speaks_for_organisation = False
+    user.affiliation_verified_at = None
+    user.affiliation_verified_by = None
+    user.digest_frequency = User.DigestFrequency.OFF
+    user.notify_replies = user.notify_decisions = False
+    user.notify_appeals = user.notify_wording_changes = False
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.deleted_at = now
+    user.save()
+    sessions_end(user=user)
+    return user

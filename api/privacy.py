@@ -1,0 +1,28 @@
+"""What the API holds about a person: their personal tokens (never the keys nor the keys'
+hashes in the download); deleting the account deletes them."""
+
+from core import privacy
+
+from .models import ApiToken
+
+
+def _export(user) -> dict:
+    return {
+        "api_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at,
+                "last_used_at": t.last_used_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in ApiToken.objects.filter(user=user).order_by("pk")
+        ]
+    }
+
+
+def _erase(user) -> None:
+    ApiToken.objects.filter(user=user).delete()
+
+
+privacy.register(models=["api.ApiToken"], export=_export, erase=_erase)

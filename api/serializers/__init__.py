@@ -1,0 +1,67 @@
+"""What the API reads and accepts, one module per resource. No logic here: writes go through
+the services, which check every rule and every limit; these only describe shapes and types."""
+
+from .base import (  # noqa: F401
+    MAX_ID,
+    MAX_NUMBER,
+    IdField,
+    PersonSerializer,
+)
+from .content import (  # noqa: F401
+    AttributionSerializer,
+    ChallengeSerializer,
+    CodeSerializer,
+    ConsultationSerializer,
+    PillarDetailSerializer,
+    PillarSerializer,
+    RecommendationDetailSerializer,
+    RecommendationSerializer,
+    ReferenceSerializer,
+    VersionDiffQuerySerializer,
+    VersionDiffSerializer,
+    VersionSerializer,
+)
+from .dialogue import (  # noqa: F401
+    AmendmentDetailSerializer,
+    AmendmentProposeSerializer,
+    AmendmentSerializer,
+    CommentCreateSerializer,
+    CommentEditSerializer,
+    CommentSerializer,
+    CommentThreadQuerySerializer,
+    CommentThreadSerializer,
+    DecisionSerializer,
+    GroupBreakdownSerializer,
+    PositionBreakdownSerializer,
+    PositionSerializer,
+    PositionTakeSerializer,
+    StanceCountsSerializer,
+)
+from .me import (  # noqa: F401
+    MarkedSerializer,
+    MarkReadSerializer,
+    NotificationSerializer,
+    PreferencesSerializer,
+    ProfileSerializer,
+)
+from .moderation import (  # noqa: F401
+    KIND_CHOICES,
+    AppealCreateSerializer,
+    AppealDecisionSerializer,
+    AppealSerializer,
+    ContentReferenceSerializer,
+    DecisionCreateSerializer,
+    FlagCreateSerializer,
+    FlagReasonCountSerializer,
+    FlagSerializer,
+    LogQuerySerializer,
+    ModerationActionSerializer,
+    QueueItemSerializer,
+    QueueQuerySerializer,
+    SuspensionLiftSerializer,
+)
+from .results import (  # noqa: F401
+    ResultGroupSerializer,
+    ResultRecommendationSerializer,
+    ResultsSerializer,
+)

@@ -1,0 +1,27 @@
+"""Shared fields and the person as the API shows them."""
+
+from rest_framework import serializers
+
+# Database integers: larger numbers are not found rather than an error of the database's.
+MAX_ID = 2**63 - 1
+MAX_NUMBER = 2**31 - 1
+
+
+def IdField(**kwargs):  # noqa: N802 - a field, named like one
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class PersonSerializer(serializers.Serializer):
+    """A contributor as the pages show them (a deleted account shows as a pseudonym)."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    name = serializers.CharField(source="public_name", read_only=True)
+    organisation = serializers.SerializerMethodField()
+    stakeholder_group = serializers.SerializerMethodField()
+
+    def get_organisation(self, user) -> str:
+        return "" if user.deleted_at else user.organisation
+
+    def get_stakeholder_group(self, user) -> str | None:
+        group = user.stakeholder_group
+        return group.name if group and not user.deleted_at else None

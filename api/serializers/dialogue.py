@@ -1,0 +1,187 @@
+"""The dialogue: comments, positions, amendments."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from consultation.models import Amendment, Comment, Position
+
+from .base import MAX_NUMBER, IdField, PersonSerializer
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+    is_deleted = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "amendment",
+            "parent",
+            "root",
+            "depth",
+            "author",
+            "body",
+            "body_html",
+            "created_at",
+            "edited_at",
+            "is_deleted",
+            "moderation_state",
+        ]
+        read_only_fields = fields
+
+
+class CommentThreadSerializer(CommentSerializer):
+    reply_count = serializers.IntegerField(read_only=True)
+    replies = serializers.SerializerMethodField(
+        help_text="Every reply in the thread, in reading order (each with its parent and depth)."
+    )
+
+    class Meta(CommentSerializer.Meta):
+        fields = [*CommentSerializer.Meta.fields, "reply_count", "replies"]
+        read_only_fields = fields
+
+    @extend_schema_field(CommentSerializer(many=True))
+    def get_replies(self, comment):
+        ordered = []
+
+        def walk(node):
+            for child in getattr(node, "children", []):
+                ordered.append(child)
+                walk(child)
+
+        walk(comment)
+        return CommentSerializer(ordered, many=True, context=self.context).data
+
+
+class CommentThreadQuerySerializer(serializers.Serializer):
+    order = serializers.ChoiceField(
+        choices=["oldest", "newest", "most-replied"], default="oldest", required=False
+    )
+    amendment = IdField(
+        required=False, help_text="The threads on this amendment instead of the recommendation."
+    )
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    parent = IdField(required=False, allow_null=True, help_text="The comment this replies to.")
+    amendment = IdField(
+        required=False, allow_null=True, help_text="The amendment this comment is about."
+    )
+
+
+class CommentEditSerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+    version = serializers.IntegerField(
+        source="version.number", read_only=True, help_text="The wording it was taken on."
+    )
+
+    class Meta:
+        model = Position
+        fields = [
+            "id",
+            "author",
+            "stance",
+            "reason",
+            "version",
+            "on_behalf_of_organisation",
+            "organisation",
+            "created_at",
+            "updated_at",
+            "moderation_state",
+        ]
+        read_only_fields = fields
+
+
+class PositionTakeSerializer(serializers.Serializer):
+    stance = serializers.ChoiceField(choices=Position.Stance.choices)
+    reason = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="Required unless endorsing."
+    )
+    on_behalf_of_organisation = serializers.BooleanField(required=False, default=False)
+
+
+class StanceCountsSerializer(serializers.Serializer):
+    endorse = serializers.IntegerField()
+    reservations = serializers.IntegerField()
+    oppose = serializers.IntegerField()
+
+
+class GroupBreakdownSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    counts = StanceCountsSerializer()
+    total = serializers.IntegerField()
+
+
+class PositionBreakdownSerializer(serializers.Serializer):
+    totals = StanceCountsSerializer()
+    total = serializers.IntegerField()
+    groups = GroupBreakdownSerializer(many=True)
+
+
+class AmendmentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+    base_version = serializers.IntegerField(source="base_version.number", read_only=True)
+    decided_by = PersonSerializer(read_only=True, allow_null=True)
+    resulting_version = serializers.IntegerField(
+        source="resulting_version.number", read_only=True, allow_null=True, default=None
+    )
+    endorsement_count = serializers.IntegerField(read_only=True)
+    comment_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Amendment
+        fields = [
+            "id",
+            "author",
+            "base_version",
+            "title",
+            "body",
+            "justification",
+            "evidence_links",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "resulting_version",
+            "endorsement_count",
+            "comment_count",
+            "created_at",
+            "updated_at",
+            "moderation_state",
+        ]
+        read_only_fields = fields
+
+
+class AmendmentDetailSerializer(AmendmentSerializer):
+    title_diff = serializers.CharField(
+        read_only=True, help_text="HTML of the proposed title against the base version's."
+    )
+    body_diff = serializers.CharField(
+        read_only=True, help_text="HTML of the proposed text against the base version's."
+    )
+
+    class Meta(AmendmentSerializer.Meta):
+        fields = [*AmendmentSerializer.Meta.fields, "title_diff", "body_diff"]
+        read_only_fields = fields
+
+
+class AmendmentProposeSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    justification = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    evidence_links = serializers.ListField(
+        child=serializers.CharField(allow_blank=True), required=False, default=list
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="Required to reject."
+    )

@@ -1,0 +1,29 @@
+"""Open data: the results of a consultation."""
+
+from rest_framework import serializers
+
+from .dialogue import StanceCountsSerializer
+
+
+class ResultGroupSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    counts = StanceCountsSerializer()
+    total = serializers.IntegerField()
+
+
+class ResultRecommendationSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    pillar = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    totals = StanceCountsSerializer()
+    total = serializers.IntegerField()
+    groups = ResultGroupSerializer(many=True)
+
+
+class ResultsSerializer(serializers.Serializer):
+    consultation = serializers.CharField()
+    title = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    stances = serializers.ListField(child=serializers.CharField())
+    recommendations = ResultRecommendationSerializer(many=True)

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import FailedEmail, NotificationEmail
+
+
+@admin.register(NotificationEmail)
+class NotificationEmailAdmin(admin.ModelAdmin):
+    """Each notification's e-mail: sent, skipped, or failed for good (with the error)."""
+
+    list_display = ["notification", "status", "attempts", "claimed_at", "sent_at", "error"]
+    list_filter = ["status"]
+    list_select_related = ["notification"]
+    search_fields = ["notification__user__email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FailedEmail)
+class FailedEmailAdmin(admin.ModelAdmin):
+    """E-mails given up on (invitations, moderation decisions), with the error."""
+
+    list_display = ["name", "object_pk", "attempts", "created_at", "error"]
+    list_filter = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
