@@ -17,6 +17,7 @@ from consultation.rules import (
     AMENDMENT_WITHDRAW_REFUSED,
     COMMENT_EDIT_REFUSED,
     COMMENT_REMOVE_REFUSED,
+    RATE_LIMITED,
 )
 from core.diffs import word_diff
 
@@ -37,10 +38,6 @@ from ..serializers import (
     PositionTakeSerializer,
 )
 from .base import RecommendationScoped, is_schema_generation, page_response
-
-RATE_LIMITED = (
-    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
-)
 
 
 def _rate_limit(request, kind: str) -> None:

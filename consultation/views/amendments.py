@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.middleware import two_factor_setup
@@ -21,14 +20,11 @@ from core.diffs import word_diff
 from .. import selectors, services
 from ..models import Amendment
 from ..ratelimits import over_limit
-from ..rules import dialogue_refusal
+from ..rules import RATE_LIMITED, dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
 FIELDS = ("title", "body", "justification", "evidence_links")
 # The words of base.rate_limited: that helper redirects, and these forms must keep the text.
-RATE_LIMITED = gettext_lazy(
-    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
-)
 
 
 # -- Helpers --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from recommendations import selectors as recommendation_selectors
 
 from ..ratelimits import over_limit
+from ..rules import RATE_LIMITED
 
 
 def load_recommendation(request, slug: str, reference: str):
@@ -45,13 +46,5 @@ def refuse(request, message: str, *, status: int, back: str) -> HttpResponse:
 
 def rate_limited(request, kind: str, *, back: str) -> HttpResponse | None:
     if over_limit(request, kind):
-        return refuse(
-            request,
-            _(
-                "You are contributing faster than this consultation allows. "
-                "Wait a few minutes and try again."
-            ),
-            status=429,
-            back=back,
-        )
+        return refuse(request, RATE_LIMITED, status=429, back=back)
     return None

@@ -23,13 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import selectors, services
 from ..models import Amendment, Comment, ModerationState
 from ..ratelimits import over_limit
-from ..rules import COMMENT_EDIT_REFUSED, dialogue_refusal
+from ..rules import COMMENT_EDIT_REFUSED, RATE_LIMITED, dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
 # The words of base.rate_limited: that helper redirects, and these forms must keep the text.
-RATE_LIMITED = gettext_lazy(
-    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
-)
 SIGN_IN = gettext_lazy("Sign in to take part. Reading is open to everyone.")
 
 
