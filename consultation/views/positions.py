@@ -7,6 +7,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
+from ..models import Position
 from ..rules import dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
@@ -29,7 +30,7 @@ def _positions_section(request, recommendation, *, status=200, error=None, form_
         # (or a take, a moment before the consultation closed) the person may still be one
         # who may not contribute, and should read why rather than get a form refused on use.
         "refusal": dialogue_refusal(request.user, recommendation),
-        "stances": services.Position.Stance,
+        "stances": Position.Stance,
         "position_error": error,
         "position_form": form_data,
     }
@@ -74,7 +75,7 @@ def _position_form_page(request, recommendation, *, error, form_data):
             "participation": selectors.participation_of(
                 user=request.user, recommendation=recommendation
             ),
-            "stances": services.Position.Stance,
+            "stances": Position.Stance,
             "position_error": error,
             "position_form": form_data,
         },
