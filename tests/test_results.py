@@ -389,7 +389,8 @@ def test_printable_html_report_quotes_reasons_comments_and_changes(
     services.amendment_accept(amendment=amendment, acting_user=moderator)
     response = client.get(reverse("results:report_html", args=[consultation.slug]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="demo-results.html"'
+    # The printable report opens in the browser; the data files download.
+    assert response["Content-Disposition"] == 'inline; filename="demo-results.html"'
     html = response.content.decode()
     assert "<h2>P2 Regulation</h2>" in html
     assert "“Patients lose their say.”" in html or "“Too slow for rare diseases.”" in html

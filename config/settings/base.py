@@ -176,6 +176,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
+# Files browsers and crawlers ask for at the site's root (/favicon.ico, /robots.txt, the touch
+# icon): WhiteNoise serves them from here, as it serves /static/.
+WHITENOISE_ROOT = BASE_DIR / "config" / "public"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
