@@ -1,6 +1,7 @@
 """Small things a reader notices: the diff's punctuation, icons, page descriptions, headings,
 the unsubscribe page's state, the printable report and the site's own error pages."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,6 +12,8 @@ from django.views.defaults import server_error
 
 from consultation.diffs import word_diff
 from digests.tokens import unsubscribe_token
+from results.charts import activity_chart
+from results.selectors import Week
 
 
 def test_the_word_diff_changes_a_punctuation_mark_alone():
@@ -92,3 +95,25 @@ def test_the_server_error_page_is_our_own_and_needs_no_context():
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+ENGLISH_MONTHS = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+    r"|\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "month"), [("fr", "novembre"), ("nl", "november"), ("de", "November")]
+)
+def test_the_activity_chart_writes_its_dates_in_the_readers_language(language, month):
+    weeks = [
+        Week(start=dt.date(2026, 11, 30) + dt.timedelta(weeks=i), positions=3) for i in range(6)
+    ]
+    with translation.override(language):
+        chart = activity_chart(weeks)
+        labels = [bar.label for bar in chart.bars] + [text.text for text in chart.texts]
+    assert any(month in label for label in labels)
+    if language == "fr":
+        assert "Semaine du 30 novembre 2026 : 3 positions" in labels
+        assert not [label for label in labels if ENGLISH_MONTHS.search(label)]
