@@ -92,9 +92,13 @@ def test_a_missing_page_is_our_own_and_in_the_readers_language(client):
 
 def test_the_server_error_page_is_our_own_and_needs_no_context():
     # Django renders it with no context processors: nothing in base.html may need them.
-    response = server_error(RequestFactory().get("/"))
+    with translation.override("de"):
+        response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
-    assert "Something went wrong on our side" in response.content.decode()
+    html = response.content.decode()
+    assert '<html lang="de">' in html
+    with translation.override("de"):
+        assert translation.gettext("Something went wrong on our side") in html
 
 
 ENGLISH_MONTHS = re.compile(
