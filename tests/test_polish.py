@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.defaults import server_error
 
+from consultation import services as dialogue
 from consultation.diffs import word_diff
 from digests.tokens import unsubscribe_token
+from moderation import services as moderation
 from results.charts import activity_chart
 from results.selectors import Week
 
@@ -121,3 +123,24 @@ def test_the_activity_chart_writes_its_dates_in_the_readers_language(language, m
     if language == "fr":
         assert "Semaine du 30 novembre 2026 : 3 positions" in labels
         assert not [label for label in labels if ENGLISH_MONTHS.search(label)]
+
+
+@pytest.mark.django_db
+def test_the_moderation_queue_shows_the_reporters_words_and_the_parent_as_read(
+    client, white_paper, stakeholder, make_person, moderator, with_totp
+):
+    recommendation = white_paper.recommendations.order_by("reference").first()
+    parent = dialogue.comment_create(
+        author=stakeholder, recommendation=recommendation, body="A **bold** start."
+    )
+    reply = dialogue.comment_create(
+        author=stakeholder, recommendation=recommendation, body="A reply.", parent=parent
+    )
+    reporter = make_person("reporter@example.org", display_name="Rita Reporter")
+    moderation.flag_create(
+        acting_user=reporter, content=reply, reason="other", text="It names my colleague."
+    )
+    client.force_login(with_totp(moderator))
+    html = client.get(reverse("moderation:queue")).content.decode()
+    assert "“It names my colleague.” — Rita Reporter" in html
+    assert "A bold start." in html and "**bold**" not in html
