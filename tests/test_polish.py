@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
@@ -144,3 +145,20 @@ def test_the_moderation_queue_shows_the_reporters_words_and_the_parent_as_read(
     html = client.get(reverse("moderation:queue")).content.decode()
     assert "“It names my colleague.” — Rita Reporter" in html
     assert "A bold start." in html and "**bold**" not in html
+
+
+@pytest.mark.django_db
+def test_allauths_e_mails_have_an_html_part_in_the_persons_language(client, make_person):
+    make_person("reset@example.org", language="fr")
+    client.post(reverse("account_reset_password"), {"email": "reset@example.org"})
+    (message,) = mail.outbox
+    (html, mimetype) = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert '<html lang="fr">' in html
+    link = re.search(r"https?://\S+/password/reset/key/\S+/", message.body).group(0)
+    assert f'<a href="{link}">' in html
+    with translation.override("fr"):
+        assert (
+            translation.gettext("Thank you for using %(site_name)s!\n%(site_domain)s").split("%")[0]
+            in html
+        )
