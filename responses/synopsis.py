@@ -124,15 +124,11 @@ def _methodology(consultation: Consultation) -> dict:
             .annotate(n=Count("pk"))
             .order_by()
         )
-    participants = (
-        Position.objects.filter(recommendation__consultation=consultation)
-        .values("author")
-        .union(
-            Comment.objects.filter(recommendation__consultation=consultation).values("author"),
-            Amendment.objects.filter(recommendation__consultation=consultation).values("author"),
-        )
-        .count()
-    )
+    authors = [
+        model.objects.filter(recommendation__consultation=consultation).values("author").order_by()
+        for model in (Position, Comment, Amendment)
+    ]
+    participants = authors[0].union(*authors[1:]).count()  # UNION: each person once
     methodology = {
         "opens_at": consultation.opens_at,
         "closes_at": consultation.closes_at,

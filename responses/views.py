@@ -84,6 +84,7 @@ def response_edit(request, slug, reference):
 @require_POST
 def response_review(request, slug, reference):
     recommendation = load_recommendation(request, slug, reference)
+    _team_only(request)
     response = selectors.response_for_page(recommendation=recommendation, user=request.user)
     if response is None:
         raise Http404("No response yet.")
