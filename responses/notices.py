@@ -17,45 +17,47 @@ from digests.notifications import notify_many, notify_reworded
 from .models import Response, ResponseCitation
 
 
-def _message(response: Response, citation: ResponseCitation) -> str:
+def _named(citation: ResponseCitation) -> str:
+    """One cited contribution, as the notice names it."""
+    if citation.comment_id:
+        return _("your comment of %(date)s: “%(excerpt)s”") % {
+            "date": formats.date_format(citation.comment.created_at, "j F Y"),
+            "excerpt": Truncator(citation.comment.body).chars(100),
+        }
+    return _("your amendment “%(excerpt)s”") % {
+        "excerpt": Truncator(citation.amendment.title).chars(100)
+    }
+
+
+def _message(response: Response, citations: Sequence[ResponseCitation]) -> str:
     recommendation = response.recommendation
-    words = {
+    return _(
+        "The organisers' response to %(reference)s “%(title)s” (%(status)s) cites "
+        "%(contributions)s."
+    ) % {
         "reference": recommendation.reference,
         "title": recommendation.title,
         "status": response.status.name,
+        "contributions": "; ".join(_named(c) for c in citations),
     }
-    if citation.comment_id:
-        words["excerpt"] = Truncator(citation.comment.body).chars(120)
-        words["date"] = formats.date_format(citation.comment.created_at, "j F Y")
-        return (
-            _(
-                "The organisers' response to %(reference)s “%(title)s” (%(status)s) cites your "
-                "comment of %(date)s: “%(excerpt)s”"
-            )
-            % words
-        )
-    words["excerpt"] = Truncator(citation.amendment.title).chars(120)
-    return (
-        _(
-            "The organisers' response to %(reference)s “%(title)s” (%(status)s) cites your "
-            "amendment “%(excerpt)s”"
-        )
-        % words
-    )
 
 
 def tell_cited_authors(*, response: Response, citations: Sequence[ResponseCitation]) -> int:
-    """A notice (and, if they want it, an e-mail) to the author of each cited contribution,
-    written in their language; the caller makes sure each citation is told of once."""
+    """One notice (and, if they want it, one e-mail) to each author of cited contributions,
+    naming them and the response, in the author's language; the caller makes sure each
+    citation is told of once."""
     url = f"{response.recommendation.get_absolute_url()}#response"
-    rows = []
+    by_author: dict[int, list[ResponseCitation]] = {}
     for citation in citations:
-        author = citation.contribution.author
+        by_author.setdefault(citation.contribution.author_id, []).append(citation)
+    rows = []
+    for author_id, theirs in by_author.items():
+        author = theirs[0].contribution.author
         with translation.override(author.language or settings.LANGUAGE_CODE):
-            message = _message(response, citation)
+            message = _message(response, theirs)
         rows.append(
             Notification(
-                user_id=author.pk,
+                user_id=author_id,
                 kind=Notification.Kind.DECISION,
                 recommendation_id=response.recommendation_id,
                 message=Truncator(message).chars(500),

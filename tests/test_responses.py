@@ -114,18 +114,21 @@ def test_draft_review_publish_tells_each_cited_author_once(
     recommendation.refresh_from_db()
     assert (recommendation.title, recommendation.body) == ("Final title", "Final words here.")
     assert response.version.number == 2 and response.version.author == second_team_member
-    # Ann: a comment and an amendment (two notices); Bob: a comment. Each once.
+    # Ann (a comment and an amendment) and Bob (a comment): one notice each, naming them.
     notices = _response_notices()
-    assert sorted(n.user.email for n in notices) == ["ann@example.org"] * 2 + ["bob@example.org"]
+    assert sorted(n.user.email for n in notices) == ["ann@example.org", "bob@example.org"]
     assert all("Final title" in n.message and "Adopted" in n.message for n in notices)
-    assert sum("Too vague." in n.message for n in notices) == 1
-    assert sorted(m.to[0] for m in mailoutbox if "response to" in m.body) == sorted(
-        ["ann@example.org", "ann@example.org", "bob@example.org"]
-    )
+    ann = notices.get(user=contributions["ann"]).message
+    assert "your comment of" in ann and "“Say more.”" in ann and "“New title”" in ann
+    assert "“Too vague.”" in notices.get(user=contributions["bob"]).message
+    assert sorted(m.to[0] for m in mailoutbox if "response to" in m.body) == [
+        "ann@example.org",
+        "bob@example.org",
+    ]
     # Publishing again (the beat task, a retry) tells nobody again.
     assert services.responses_publish_due() == 0
     assert services._tell(response) == 0
-    assert _response_notices().count() == 3
+    assert _response_notices().count() == 2
     kinds = list(response.revisions.order_by("number").values_list("kind", flat=True))
     assert kinds == ["draft", "review", "publication"]
     actions = set(ModerationAction.objects.values_list("action", flat=True))
