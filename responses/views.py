@@ -58,6 +58,8 @@ def response_edit(request, slug, reference):
         comments=comments,
         amendments=amendments,
     )
+    if response is None or not response.is_published:
+        del form.fields["note"]  # a correction's reason: only once it is published
     if request.method == "POST" and form.is_valid():
         try:
             services.response_save(
