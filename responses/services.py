@@ -286,7 +286,7 @@ def _tell(response: Response) -> int:
     """Tell the authors of the citations nobody was told of yet (each once, whatever the
     retries: the rows are claimed by the update in this transaction)."""
     pending = list(
-        response.citations.select_for_update()
+        response.citations.select_for_update(of=("self",))
         .filter(notified_at=None)
         .select_related("comment__author", "amendment__author")
     )
@@ -316,7 +316,7 @@ def responses_publish_due(*, now: datetime | None = None) -> int:
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             response = (
-                Response.objects.select_for_update(skip_locked=True)
+                Response.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, state=Response.State.REVIEWED, publish_at__lte=now)
                 .select_related("recommendation", "reviewed_by")
                 .first()
