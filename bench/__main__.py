@@ -1,4 +1,4 @@
-"""python -m bench [--only pages|dialogue|digests] [--requests N]
+"""python -m bench [--only pages|dialogue|responses|digests] [--requests N]
 
 Creates a database of its own, migrates it, generates the scenarios' data, serves it with
 gunicorn (2 workers) and times each page: the server's time (X-Server-Time-Ms, added by
@@ -19,7 +19,7 @@ from . import database
 from .measure import Page, Result
 from .server import BASE_DIR, Gunicorn
 
-SCENARIOS = ("pages", "dialogue", "digests")  # digests: bench/digests.py, in-process
+SCENARIOS = ("pages", "dialogue", "responses", "digests")  # digests: bench/digests.py
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -88,6 +88,19 @@ def build(scenarios: list[str]) -> tuple[list[Page], dict, list[str]]:
             notes.append("comment permalink skipped: no URL named consultation:comment yet")
         else:
             pages.append(Page("dialogue", "comment permalink (longest thread)", permalink))
+    if "responses" in scenarios:
+        from .responses import create_responses
+
+        started = time.perf_counter()
+        d = create_responses()
+        counts["responses"] = {**d.counts, "seconds": round(time.perf_counter() - started, 1)}
+        pages += [
+            Page(
+                "responses", "you said, we did", reverse("responses:you_said_we_did", args=[d.slug])
+            ),
+            Page("responses", "synopsis", reverse("responses:synopsis", args=[d.slug])),
+            Page("responses", "synopsis JSON", reverse("responses:synopsis_json", args=[d.slug])),
+        ]
     return pages, counts, notes
 
 

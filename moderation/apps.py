@@ -7,3 +7,11 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self):
+        # The synopsis report (responses, below) counts the moderation through this source.
+        from responses.synopsis import register_methodology
+
+        from .methodology import methodology
+
+        register_methodology(methodology)

@@ -653,8 +653,10 @@ def test_the_recommendation_page_costs_the_same_with_1_or_50_amendments(
     # versions and counts, 12 the viewer's position, 13 whether they follow, 14 the
     # amendments they endorse, 15 the consultation again (the recommendation's own, for
     # dialogue_refusal: the page's view does not hand it the one it loaded), 16 their
-    # verified e-mail address (may they contribute?)
-    with django_assert_num_queries(16):
+    # verified e-mail address (may they contribute?), 17 the organisers' response (none
+    # yet), 18 its implementation updates, 19 whether the viewer is on the consultation team
+    # (responses' panel)
+    with django_assert_num_queries(19):
         response = client.get(recommendation.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()

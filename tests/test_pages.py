@@ -89,9 +89,10 @@ def test_page_query_counts_do_not_grow_with_the_data(
     # count, 7 page of threads with their authors, 8 all their replies with their authors,
     # 9 positions by stakeholder group, 10 positions count (none: no page to load),
     # 11 amendments with their counts, 12 the consultation again (the recommendation's own,
-    # for dialogue_refusal)
+    # for dialogue_refusal), 13 the organisers' response (none yet), 14 its implementation
+    # updates (responses' panel at the top)
     url = reverse("recommendations:detail", args=["demo", recs[-1].reference])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('<li class="comment-node depth-1">') == min(n, 20)

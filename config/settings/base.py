@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Before accounts: its create_demo_users (with --sample-responses) extends accounts' own.
+    "responses",
     "accounts",
     "recommendations",
     "consultation",
