@@ -23,7 +23,7 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label=_("All advocates"),
     )
     source = django_filters.ChoiceFilter(
-        choices=Recommendation.Source.choices, label=_("Source"), empty_label=_("All sources")
+        choices=[], label=_("Source"), empty_label=_("All sources")
     )
     status = django_filters.ChoiceFilter(
         choices=Recommendation.Status.choices, label=_("Status"), empty_label=_("Any status")
@@ -40,15 +40,10 @@ class RecommendationFilter(django_filters.FilterSet):
             self.filters["advocate"].queryset = Advocate.objects.filter(
                 recommendations__consultation=consultation
             ).distinct()
-            if consultation.organiser:
-                self.filters["source"].extra["choices"] = [
-                    (Recommendation.Source.PANEL, Recommendation.Source.PANEL.label),
-                    (
-                        Recommendation.Source.ORGANISER,
-                        _("%(organiser)s's recommendation following the event")
-                        % {"organiser": consultation.organiser},
-                    ),
-                ]
+            # The kinds the consultation's own file defines, in its words.
+            self.filters["source"].extra["choices"] = [
+                (kind["code"], kind["label"]) for kind in consultation.source_kinds or []
+            ]
 
     def search(self, queryset, name, value):
         value = value.strip()

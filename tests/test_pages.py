@@ -163,10 +163,10 @@ def test_detail_shows_attribution_source_passage_challenges_and_history(
     html = client.get(reverse("recommendations:detail", args=["demo", "P1-R1"])).content.decode()
 
     assert "Accelerate operational launch" in html
-    assert "Acme's recommendation following the event" in html
+    assert "From the organiser" in html  # the consultation's own label for the kind
     assert "Industry</a> and <a" in html and "J&amp;J" in html
     assert "Because launches are slow." in html
-    assert "Slow licensing" in html and "#P1-C1" in html
+    assert "Slow licensing" in html and "/challenges/P1-C1/" in html
     # The passage is stored verbatim and shown with its emphasis, not its asterisks.
     assert "<p><strong>Recommendation</strong> (<em>industry</em>): as the paper says.</p>" in html
     assert "Version 1" in html
