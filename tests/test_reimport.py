@@ -99,10 +99,10 @@ def test_a_changed_source_text_is_shown_then_applied_as_a_version_of_the_import(
 
     out = seed(edited, dry_run=True)
     assert snapshot() == before
-    assert "recommendations P3-R1 differs" in out
+    assert "recommendation P3-R1 differs" in out
     assert "-Adopt an integrated strategy for patient access: align ambitions" in out
     assert "+Adopt an integrated strategy for patient access: align all ambitions" in out
-    assert "recommendations: 1 changed, 24 unchanged" in out
+    assert "recommendations: 1 changed in the file (not applied), 24 unchanged" in out
 
     out = seed(edited)  # without the flag: reported, not applied
     assert snapshot() == before
@@ -135,7 +135,7 @@ def test_a_rewording_made_here_is_never_overwritten_unless_forced(lived_in, tmp_
     out = seed(edited, apply_source_changes=True)
     p1_r1 = Recommendation.objects.get(reference="P1-R1")
     assert p1_r1.body == "Accelerate operational launch by simplifying regulations."
-    assert "recommendations P1-R1 kept" in out and "--force P1-R1" in out
+    assert "recommendation P1-R1 kept" in out and "--force P1-R1" in out
 
     seed(edited, apply_source_changes=True, force=["P1-R1"])
     p1_r1.refresh_from_db()

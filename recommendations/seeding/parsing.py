@@ -147,7 +147,7 @@ def _yaml_structure_problem(text: str) -> tuple[int, str] | None:
         if getattr(event, "anchor", None):
             return line, f"YAML anchors (&{event.anchor}) are not allowed"
         tag = getattr(event, "tag", None)
-        if tag and not getattr(event, "implicit", (True,))[0] and tag != "!":
+        if tag and tag != "!":  # an explicit tag: !!python/..., !custom, even !!str
             return line, f"YAML tags ({tag}) are not allowed"
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1

@@ -14,6 +14,14 @@ KIND_NAMES = {
     "recommendations": "recommendations",
 }
 
+KIND_SINGULAR = {
+    "consultation": "consultation",
+    "advocates": "advocate",
+    "pillars": "pillar",
+    "challenges": "challenge",
+    "recommendations": "recommendation",
+}
+
 
 @dataclass
 class Change:
@@ -56,7 +64,7 @@ class ImportReport:
         for kind, name in KIND_NAMES.items():
             counts = [
                 f"{self.created[kind]} created" if self.created[kind] else "",
-                f"{self.changed[kind]} changed" if self.changed[kind] else "",
+                self._changed(kind),
                 f"{self.unchanged[kind]} unchanged" if self.unchanged[kind] else "",
             ]
             counts = [c for c in counts if c]
@@ -64,6 +72,13 @@ class ImportReport:
                 parts.append(f"{name}: {', '.join(counts)}")
         parts.append(f"{self.new_versions} new wording versions")
         return "; ".join(parts)
+
+    def _changed(self, kind: str) -> str:
+        if not self.changed[kind]:
+            return ""
+        if self.applied:
+            return f"{self.changed[kind]} changed"
+        return f"{self.changed[kind]} changed in the file (not applied)"
 
     def __str__(self):
         return self.summary()
@@ -73,7 +88,7 @@ class ImportReport:
         out = []
         for change in self.changes:
             status = "kept" if change.kept else ("changed" if self.applied else "differs")
-            out.append(f"{change.where}: {change.kind} {change.key} {status}")
+            out.append(f"{change.where}: {KIND_SINGULAR[change.kind]} {change.key} {status}")
             if change.kept:
                 out.append(f"    {change.kept}")
             out += change.diff_lines()
