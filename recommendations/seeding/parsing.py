@@ -174,28 +174,32 @@ def _parse_yaml(name: str, text: str) -> tuple[list[Record], list[SeedProblem]]:
 
 # -- JSON ----------------------------------------------------------------------------------
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')
+_JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _json_scan(text: str) -> tuple[list[int], int | None, tuple[int, str] | None]:
-    """One pass over the brackets: the line of each record (an object in a section's list),
-    the consultation's line, or the line where nesting goes too deep."""
+    """One pass over the brackets (the strings blanked first, in C): the line of each record
+    (an object in a section's list), the consultation's line, or where nesting goes too
+    deep. JSON strings hold no raw line breaks, so the lines stay where they were."""
+    bare = _JSON_STRING.sub('""', text)
     stack: list[str] = []
-    line, records, consultation = 1, [], None
-    for match in _JSON_TOKEN.finditer(text):
+    line, counted_to, records, consultation = 1, 0, [], None
+    for match in _JSON_BRACKET.finditer(bare):
         token = match.group()
-        if token == "\n":
-            line += 1
-        elif token in "[{":
-            if token == "{" and stack == ["{", "["]:
-                records.append(line)
-            elif token == "{" and stack == ["{"]:
-                consultation = line
-            stack.append(token)
-            if len(stack) > MAX_DEPTH:
-                return [], None, (line, f"nested deeper than {MAX_DEPTH} levels")
-        elif token in "]}" and stack:
-            stack.pop()
+        if token in "]}":
+            if stack:
+                stack.pop()
+            continue
+        line += bare.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        if token == "{" and stack == ["{", "["]:
+            records.append(line)
+        elif token == "{" and stack == ["{"]:
+            consultation = line
+        stack.append(token)
+        if len(stack) > MAX_DEPTH:
+            return [], None, (line, f"nested deeper than {MAX_DEPTH} levels")
     return records, consultation, None
 
 

@@ -10,7 +10,6 @@ but was also reworded here since its import is kept, unless --force names it.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -83,8 +82,8 @@ def record_values(record: Record, position: int) -> dict:
 
 
 def digest(values: dict) -> str:
-    encoded = json.dumps(values, sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    """The values' fingerprint: their repr, the keys in record_values' fixed order."""
+    return hashlib.sha256(repr(values).encode()).hexdigest()
 
 
 @dataclass

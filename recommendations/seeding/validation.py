@@ -44,7 +44,7 @@ def _text_problem(value, spec: Field) -> str | None:
         return f"too long: {len(text):,} characters, at most {spec.max_length:,}"
     if spec.type == "code" and text and not CODE.match(text):
         return "expected a code of letters, digits, '.', '_' or '-'"
-    if MARKUP.search(text):
+    if "<" in text and MARKUP.search(text):
         return "markup is not allowed (found an HTML tag)"
     return None
 
