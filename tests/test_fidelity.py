@@ -133,3 +133,33 @@ def test_pillars_summary_notes_and_labels_are_the_papers(white_paper, paper):
         assert normalise(kind["label"]) in paper
     for label in white_paper.labels.values():
         assert normalise(label) in paper
+
+
+@pytest.mark.django_db
+def test_the_api_gives_title_source_and_provenance(client, white_paper):
+    base = "/api/consultations/from-plant-to-patient"
+    editorial = client.get(f"{base}/recommendations/P2-R9/").json()
+    assert editorial["title_source"] == "editorial"
+    provenance = editorial["provenance"]
+    assert provenance["title_source"] == "editorial"
+    assert provenance["source_document"] == white_paper.source_document
+    assert provenance["section"] == "Conclusion — 2. Regulatory bottlenecks"
+    assert provenance["passage"].startswith("Regulatory requirements should be clarified")
+    assert provenance["imported"]["file_name"] == "from-plant-to-patient.yaml"
+    assert len(provenance["imported"]["content_hash"]) == 64
+    assert provenance["versions"] == [
+        {
+            "number": 1,
+            "author": None,
+            "reason": "Imported from from-plant-to-patient.yaml",
+            "created_at": provenance["imported"]["imported_at"],
+            "by_import": True,
+        }
+    ]
+    challenge = client.get(f"{base}/challenges/P3-C2/").json()
+    assert challenge["title_source"] == "source"
+    assert challenge["provenance"]["passage"] == challenge["source_passage"]
+    assert [a["as_written"] for a in challenge["advocates"]] == [
+        "Johnson & Johnson",
+        "government official",
+    ]
