@@ -90,11 +90,11 @@ def test_page_query_counts_do_not_grow_with_the_data(
             recommendation=recs[-1], author=author, parent=root, root=root, depth=1, body="R"
         )
     # 1 consultation, 2 recommendation with pillar and import, 3 advocates, 4 challenges
-    # with pillars, 5 versions (their authors: none set, so Django skips that query), 6 comment threads
-    # count, 7 page of threads with their authors, 8 all their replies with their authors,
-    # 9 positions by stakeholder group, 10 positions count (none: no page to load),
-    # 11 amendments with their counts, 12 the consultation again (the recommendation's own,
-    # for dialogue_refusal)
+    # with pillars, 5 versions (their authors: none set, so Django skips that query),
+    # 6 comment threads count, 7 page of threads with their authors, 8 all their replies
+    # with their authors, 9 positions by stakeholder group, 10 positions count (none: no
+    # page to load), 11 amendments with their counts, 12 the consultation again (the
+    # recommendation's own, for dialogue_refusal)
     url = reverse("recommendations:detail", args=["demo", recs[-1].reference])
     with django_assert_num_queries(12):
         response = client.get(url)
