@@ -40,10 +40,14 @@ class RecommendationFilter(django_filters.FilterSet):
             self.filters["advocate"].queryset = Advocate.objects.filter(
                 recommendations__consultation=consultation
             ).distinct()
-            # The kinds the consultation's own file defines, in its words.
-            self.filters["source"].extra["choices"] = [
+            # The kinds the consultation's own file defines, in its words. The filter may have
+            # built its form field already (copied from the class's, e.g. for the API
+            # schema): dropped, it is built again with these choices.
+            source = self.filters["source"]
+            source.extra["choices"] = [
                 (kind["code"], kind["label"]) for kind in consultation.source_kinds or []
             ]
+            source.__dict__.pop("_field", None)
 
     def search(self, queryset, name, value):
         value = value.strip()
