@@ -113,7 +113,8 @@ def _timed_import(path: Path) -> dict:
         "seconds": round(seconds, 2),
         "queries": counter.reads + counter.writes,
         "writes": counter.writes,
-        "summary": out.getvalue().strip().splitlines()[-1][-160:],
+        # The recommendations' counts, from the command's last line.
+        "summary": out.getvalue().strip().splitlines()[-1].rpartition("recommendations:")[2],
     }
 
 
@@ -161,7 +162,7 @@ def report(result: dict) -> str:
     for row in result["imports"]:
         lines.append(
             f"  {row['file']:<22} {row['bytes'] / 2**20:6.1f} MB {row['seconds']:7.2f} s "
-            f"{row['queries']:6} queries ({row['writes']} writes)  {row['summary'][-90:]}"
+            f"{row['queries']:6} queries ({row['writes']} writes)  recommendations:{row['summary']}"
         )
     lines.append("Hostile files refused:")
     for row in result["refusals"]:
