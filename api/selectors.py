@@ -57,7 +57,7 @@ def recommendation_annotate(qs: QuerySet[Recommendation]) -> QuerySet[Recommenda
 def challenge_list(*, consultation: Consultation) -> QuerySet[Challenge]:
     return (
         Challenge.objects.filter(consultation=consultation)
-        .select_related("pillar")
+        .select_related("pillar", "imported_from")
         .prefetch_related(
             Prefetch(
                 "challengeadvocate_set",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from . import hooks
 from .models import Recommendation, RecommendationVersion
 
 REASON_MAX_LENGTH = RecommendationVersion._meta.get_field("reason").max_length
@@ -40,11 +41,6 @@ def recommendation_reword(
     credited to them, with their reason. As when an amendment is accepted, open amendments
     written on the older wording become outdated and everyone whose position is on an
     earlier wording is asked to confirm or change it."""
-    # Imported here: consultation builds on recommendations, not the other way round, and
-    # this is the one place recommendations needs the dialogue's notices.
-    from consultation.services import recommendation_wording_change
-    from digests.notifications import notify_reworded
-
     if not acting_user.has_perm("recommendations.change_recommendation"):
         raise PermissionDenied(_("You may not change the wording of recommendations."))
     title, body, reason = (title or "").strip(), (body or "").strip(), (reason or "").strip()
@@ -64,12 +60,11 @@ def recommendation_reword(
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if (title, body) == (recommendation.title, recommendation.body):
         raise ValidationError(_("The proposed wording is the same as the current one."))
-    version, outdated = recommendation_wording_change(
+    # The dialogue's wording change (registered hook): outdated amendments, their authors
+    # and the position holders told.
+    return hooks.wording_change(
         recommendation=recommendation, title=title, body=body, author=acting_user, reason=reason
     )
-    if outdated:
-        notify_reworded(recommendation=recommendation, outdated=outdated)
-    return version
 
 
 @transaction.atomic

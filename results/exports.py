@@ -41,6 +41,7 @@ def report_csv(report: Report) -> str:
             "pillar_title",
             "reference",
             "title",
+            "title_source",  # "editorial": the title is ours, not the source document's
             "wording",
             "version",
             "original_title",
@@ -73,6 +74,7 @@ def report_csv(report: Report) -> str:
                     _text(pillar.title),
                     _text(r.reference),
                     _text(r.title),
+                    r.title_source,
                     _text(r.body),
                     entry.version_number or "",
                     _text(entry.original.title if entry.original else ""),

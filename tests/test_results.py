@@ -333,6 +333,7 @@ def test_csv_holds_wording_amendments_positions_by_group_and_scores(
     assert first["title"] == '\'=HYPERLINK("x") hub'  # never run as a formula
     assert first["wording"] == "Build a national hub with staff."
     assert first["original_title"] == "Build a national hub"
+    assert first["title_source"] == "source"  # "editorial" marks a title of ours
     assert first["version"] == "2"
     assert first["accepted_amendments"].startswith(
         f"#{amendment.pk} by Hospital and healthcare professionals person 2 ("

@@ -157,6 +157,8 @@ MFA_TOTP_ISSUER = "Plant to patient"
 MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
 # When a person deletes their account: keep their positions (under "Former participant"),
 # as their comments and amendments are kept, or delete them (README, design notes).
+# The largest seed file the import command and the admin upload accept (bytes).
+SEED_MAX_BYTES = env.int("SEED_MAX_BYTES", default=5 * 1024 * 1024)
 DELETED_ACCOUNTS_KEEP_POSITIONS = env.bool("DELETED_ACCOUNTS_KEEP_POSITIONS", default=True)
 
 LANGUAGE_CODE = "en"
