@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
@@ -347,7 +348,11 @@ def _rest_framework():
 
 def test_contribution_rate_limit_of_the_pages_applies(api, recommendation, stakeholder):
     api.force_authenticate(stakeholder)
-    with override_settings(RATELIMIT_RATES={"comment": "2/m", "amendment": "5/h"}):
+    # Time stands still: a rate window that turned between two posts would reset the count.
+    with (
+        freeze_time(tick=False),
+        override_settings(RATELIMIT_RATES={"comment": "2/m", "amendment": "5/h"}),
+    ):
         statuses = [
             api.post(rec_url(recommendation, "comments/"), {"body": f"n{i}"}).status_code
             for i in range(3)
