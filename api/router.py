@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.exceptions import not_found
-from api.views import content, dialogue, me, moderation
+from api.views import content, dialogue, me, moderation, responses
 
 app_name = "api"
 
@@ -53,6 +53,19 @@ urlpatterns = [
     ),
     re_path(rf"^{CONSULTATION}/results\.csv$", content.ResultsCSV.as_view(), name="results-csv"),
     re_path(rf"^{CONSULTATION}/results\.json$", content.ResultsJSON.as_view(), name="results-json"),
+    re_path(
+        rf"^{CONSULTATION}/responses/$", responses.ResponseListView.as_view(), name="responses"
+    ),
+    re_path(
+        rf"^{RECOMMENDATION}/response/$", responses.ResponseDetailView.as_view(), name="response"
+    ),
+    re_path(
+        rf"^{RECOMMENDATION}/response/review/$",
+        responses.ResponseReviewView.as_view(),
+        name="response-review",
+    ),
+    re_path(rf"^{RECOMMENDATION}/updates/$", responses.UpdateListView.as_view(), name="updates"),
+    re_path(rf"^{CONSULTATION}/synopsis/$", responses.SynopsisView.as_view(), name="synopsis"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

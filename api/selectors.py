@@ -13,6 +13,7 @@ from recommendations.models import (
     Consultation,
     Recommendation,
 )
+from responses.selectors import response_statuses_by_recommendation
 
 from .models import ApiToken
 
@@ -57,7 +58,7 @@ def recommendation_annotate(qs: QuerySet[Recommendation]) -> QuerySet[Recommenda
 def challenge_list(*, consultation: Consultation) -> QuerySet[Challenge]:
     return (
         Challenge.objects.filter(consultation=consultation)
-        .select_related("pillar")
+        .select_related("pillar", "imported_from")
         .prefetch_related(
             Prefetch(
                 "challengeadvocate_set",
@@ -70,8 +71,9 @@ def challenge_list(*, consultation: Consultation) -> QuerySet[Challenge]:
 
 
 def consultation_results(*, consultation: Consultation) -> dict:
-    """Positions on each recommendation by stakeholder group, for the open-data export. Two
-    queries: the recommendations, and the counts."""
+    """Positions on each recommendation by stakeholder group, and its published response's
+    status, for the open-data export. Three queries: the recommendations, the counts, the
+    responses."""
     stances = list(Position.Stance.values)
     recommendations = list(
         Recommendation.objects.filter(consultation=consultation)
@@ -94,6 +96,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
         by_group = groups.setdefault(row["recommendation_id"], {})
         name = row["author__stakeholder_group__name"] or NO_GROUP
         by_group.setdefault(name, dict.fromkeys(stances, 0))[row["stance"]] = row["n"]
+    responded = response_statuses_by_recommendation(consultation=consultation)
     results = []
     for recommendation in recommendations:
         by_group = groups.get(recommendation.pk, {})
@@ -107,6 +110,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
                 "pillar": recommendation.pillar.code,
                 "title": recommendation.title,
                 "status": recommendation.status,
+                "response_status": responded.get(recommendation.pk),
                 "totals": totals,
                 "total": sum(totals.values()),
                 "groups": [

@@ -1,4 +1,4 @@
-"""python -m bench [--only pages|dialogue|digests] [--requests N]
+"""python -m bench [--only pages|dialogue|responses|digests|import] [--requests N]
 
 Creates a database of its own, migrates it, generates the scenarios' data, serves it with
 gunicorn (2 workers) and times each page: the server's time (X-Server-Time-Ms, added by
@@ -19,7 +19,8 @@ from . import database
 from .measure import Page, Result
 from .server import BASE_DIR, Gunicorn
 
-SCENARIOS = ("pages", "dialogue", "digests")  # digests: bench/digests.py, in-process
+# digests and import: bench/digests.py and bench/seed_import.py, in-process.
+SCENARIOS = ("pages", "dialogue", "responses", "digests", "import")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -88,6 +89,19 @@ def build(scenarios: list[str]) -> tuple[list[Page], dict, list[str]]:
             notes.append("comment permalink skipped: no URL named consultation:comment yet")
         else:
             pages.append(Page("dialogue", "comment permalink (longest thread)", permalink))
+    if "responses" in scenarios:
+        from .responses import create_responses
+
+        started = time.perf_counter()
+        d = create_responses()
+        counts["responses"] = {**d.counts, "seconds": round(time.perf_counter() - started, 1)}
+        pages += [
+            Page(
+                "responses", "you said, we did", reverse("responses:you_said_we_did", args=[d.slug])
+            ),
+            Page("responses", "synopsis", reverse("responses:synopsis", args=[d.slug])),
+            Page("responses", "synopsis JSON", reverse("responses:synopsis_json", args=[d.slug])),
+        ]
     return pages, counts, notes
 
 
@@ -110,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         from .digests import main as digests_main
 
         return digests_main(["--keep-db"] if args.keep_db else [])
+    if args.only == "import":  # the seed import and the hostile files: bench/seed_import.py
+        from .seed_import import main as import_main
+
+        return import_main(["--keep-db"] if args.keep_db else [])
     scenarios = [args.only] if args.only else list(SCENARIOS)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     bench_dir = BASE_DIR / "var" / "bench"
@@ -183,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             meta["data"]["digests"] = digest_bench.create_data()
             meta["digests"] = digest_bench.measure()
             print(digest_bench.report(meta["digests"]), flush=True)
+        if "import" in scenarios:  # last, in this process: 5,000 recommendations, hostile files
+            from . import seed_import as import_bench
+
+            meta["import"] = import_bench.measure()
+            print(import_bench.report(meta["import"]), flush=True)
     finally:
         try:
             from django.db import connections

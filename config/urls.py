@@ -13,6 +13,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("", include("digests.urls")),
     path("", include("results.urls")),
+    path("", include("responses.urls")),
     path(
         "consultations/<slug:slug>/recommendations/<str:reference>/",
         include("consultation.urls"),

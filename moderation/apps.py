@@ -10,11 +10,15 @@ class ModerationConfig(AppConfig):
 
     def ready(self):
         # The ports of the layers below: the audit log's writer (core.audit) and the
-        # moderation policy's initial state of a contribution (consultation.ports).
+        # moderation policy's initial state of a contribution (consultation.ports); the
+        # synopsis report (responses, below) counts the moderation through this source.
         from consultation import ports
         from core import audit
+        from responses.synopsis import register_methodology
 
         from . import services
+        from .methodology import methodology
 
         audit.audit_log_write.register(services.audit_log_write)
         ports.initial_state.register(services.initial_state)
+        register_methodology(methodology)

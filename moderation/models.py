@@ -258,17 +258,31 @@ class ModerationAction(ContentMixin, models.Model):
         REJECT_AMENDMENT = "reject_amendment", _("Amendment rejected")
         VERIFY_AFFILIATION = "verify_affiliation", _("Affiliation verified")
         REVOKE_AFFILIATION = "revoke_affiliation", _("Affiliation verification withdrawn")
+        # The consultation team's responses (responses/services.py).
+        RESPONSE_SAVE = "response_save", _("Response drafted")
+        RESPONSE_REVIEW = "response_review", _("Response reviewed")
+        RESPONSE_PUBLISH = "response_publish", _("Response published")
+        RESPONSE_CORRECT = "response_correct", _("Published response corrected")
+        IMPLEMENTATION_UPDATE = "implementation_update", _("Implementation update added")
 
     # The decisions an author is told of, and may appeal once (unless taken on appeal).
     DECISIONS = (Action.REJECT, Action.HIDE, Action.WARN, Action.SUSPEND)
     # Rows on a person's affiliation: about the person, no contribution; `content_label`
     # keeps the organisation as it was when the row was written.
     AFFILIATION_ACTIONS = (Action.VERIFY_AFFILIATION, Action.REVOKE_AFFILIATION)
+    RESPONSE_ACTIONS = (
+        Action.RESPONSE_SAVE,
+        Action.RESPONSE_REVIEW,
+        Action.RESPONSE_PUBLISH,
+        Action.RESPONSE_CORRECT,
+        Action.IMPLEMENTATION_UPDATE,
+    )
     # Rows that record no moderation of the contribution itself.
     ADMINISTRATIVE_ACTIONS = (
         Action.ACCEPT_AMENDMENT,
         Action.REJECT_AMENDMENT,
         *AFFILIATION_ACTIONS,
+        *RESPONSE_ACTIONS,
     )
 
     actor = models.ForeignKey(

@@ -16,6 +16,7 @@ from .models import (
     Recommendation,
     RecommendationAdvocate,
     RecommendationVersion,
+    SeedImport,
 )
 from .services import REASON_MAX_LENGTH, recommendation_reword, recommendation_version_first
 
@@ -26,6 +27,7 @@ class ConsultationAdmin(admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["imported_from"]  # provenance: written by imports only
     change_list_template = "admin/recommendations/consultation/change_list.html"
 
     def get_urls(self):
@@ -66,11 +68,26 @@ class ConsultationAdmin(admin.ModelAdmin):
         )
 
 
+@admin.register(SeedImport)
+class SeedImportAdmin(admin.ModelAdmin):
+    """The imports, for provenance: read-only, as history is."""
+
+    list_display = ["file_name", "content_hash", "imported_at", "imported_by"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Pillar)
 class PillarAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "consultation", "position"]
     list_filter = ["consultation"]
     search_fields = ["code", "title"]
+    readonly_fields = ["imported_from"]  # provenance: written by imports only
 
 
 @admin.register(Advocate)
@@ -89,6 +106,7 @@ class ChallengeAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "pillar", "consultation"]
     list_filter = ["consultation", "pillar"]
     search_fields = ["code", "title", "body"]
+    readonly_fields = ["imported_from"]  # provenance: written by imports only
     inlines = [ChallengeAdvocateInline]
 
 
@@ -159,6 +177,7 @@ class RecommendationAdmin(admin.ModelAdmin):
     search_fields = ["reference", "title", "body"]
     list_select_related = ["pillar", "consultation"]
     filter_horizontal = ["challenges"]
+    readonly_fields = ["imported_from"]  # provenance: written by imports only
     inlines = [RecommendationAdvocateInline, RecommendationVersionInline]
 
     def get_fields(self, request, obj=None):

@@ -23,7 +23,7 @@ class RecommendationFilter(django_filters.FilterSet):
         empty_label=_("All advocates"),
     )
     source = django_filters.ChoiceFilter(
-        choices=Recommendation.Source.choices, label=_("Source"), empty_label=_("All sources")
+        choices=[], label=_("Source"), empty_label=_("All sources")
     )
     status = django_filters.ChoiceFilter(
         choices=Recommendation.Status.choices, label=_("Status"), empty_label=_("Any status")
@@ -40,15 +40,14 @@ class RecommendationFilter(django_filters.FilterSet):
             self.filters["advocate"].queryset = Advocate.objects.filter(
                 recommendations__consultation=consultation
             ).distinct()
-            if consultation.organiser:
-                self.filters["source"].extra["choices"] = [
-                    (Recommendation.Source.PANEL, Recommendation.Source.PANEL.label),
-                    (
-                        Recommendation.Source.ORGANISER,
-                        _("%(organiser)s's recommendation following the event")
-                        % {"organiser": consultation.organiser},
-                    ),
-                ]
+            # The kinds the consultation's own file defines, in its words. The filter may have
+            # built its form field already (copied from the class's, e.g. for the API
+            # schema): dropped, it is built again with these choices.
+            source = self.filters["source"]
+            source.extra["choices"] = [
+                (kind["code"], kind["label"]) for kind in consultation.source_kinds or []
+            ]
+            source.__dict__.pop("_field", None)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,17 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .seeding import SeedError, seed_import
+from .seeding import SeedError, seed_import, size_problem
 
 
 class SeedUploadForm(forms.Form):
-    """The admin's seed upload: the same validation and errors as `seed_recommendations`."""
+    """The admin's seed upload: the same validation, limit and errors as
+    `seed_recommendations` (its first import; re-imports report, never overwrite)."""
 
     file = forms.FileField(
         help_text=_("A seed file in YAML, JSON or CSV (see the README's schema).")
     )
-
-    MAX_SIZE = 5 * 1024 * 1024
 
     def __init__(self, *args, acting_user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -20,8 +19,9 @@ class SeedUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_SIZE:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        too_big = size_problem(upload.name, upload.size)
+        if too_big:
+            raise forms.ValidationError(str(too_big))
         try:
             self.report = seed_import(
                 sources=[(upload.name, upload.read())], acting_user=self.acting_user

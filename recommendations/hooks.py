@@ -1,8 +1,16 @@
-"""What the apps above add to the catalogue's pages, registered in their AppConfig.ready():
-the recommendation page shows the dialogue (consultation) without recommendations importing
-it."""
+"""How the apps above take part in the catalogue without recommendations importing them
+(layers point down).
+
+- `recommendation_page`: what they add to a recommendation's page, registered in their
+  AppConfig.ready() (the dialogue: comments, positions, amendments).
+- `wording_change`: new wording from below the dialogue (an administrator's rewording, a changed
+  source text applied by an import) sends `recommendations.signals.wording_changed`, to which
+  the dialogue reacts (recommendations/wording.py).
+"""
 
 from core.hooks import Extension
+
+from .wording import wording_change  # noqa: F401 - the seed importer's entry point
 
 # (recommendation, user, params) -> the template context the page adds.
 recommendation_page = Extension("recommendations.recommendation_page")

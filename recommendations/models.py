@@ -6,7 +6,45 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
-class Consultation(models.Model):
+class SeedImport(models.Model):
+    """One seed file as an import read it: the provenance of what it created or changed."""
+
+    file_name = models.CharField(max_length=255)
+    content_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the file's bytes."))
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.content_hash[:12]}, {self.imported_at:%Y-%m-%d %H:%M})"
+
+
+class TextSource(models.TextChoices):
+    """Whose words a title is: the source document's, verbatim, or ours (marked as such)."""
+
+    SOURCE = "source", _("The source document's words")
+    EDITORIAL = "editorial", _("Editorial")
+
+
+class Imported(models.Model):
+    """What every imported record keeps of its import: the file it last came from, and the
+    digest of the record as that file gave it (a re-import compares digests, not wordings,
+    so what changed here since is never mistaken for a change in the source)."""
+
+    imported_from = models.ForeignKey(
+        SeedImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Consultation(Imported):
     """One consultation: a document whose recommendations stakeholders discuss."""
 
     class State(models.TextChoices):
@@ -23,6 +61,13 @@ class Consultation(models.Model):
     )
     summary = models.TextField(blank=True)
     source_document = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(
+        blank=True, help_text=_("The source's footnotes to the summary, as it writes them.")
+    )
+    # The consultation's own words for its kinds of recommendation and its headings (from
+    # its seed file): [{"code": ..., "label": ...}] and {"pillar_summary": ..., ...}.
+    source_kinds = models.JSONField(default=list, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
@@ -46,6 +91,26 @@ class Consultation(models.Model):
     def get_absolute_url(self):
         return reverse("recommendations:consultation", args=[self.slug])
 
+    def source_label(self, code: str) -> str:
+        """The label of a kind of recommendation, as the consultation's file names it."""
+        for kind in self.source_kinds or []:
+            if kind.get("code") == code:
+                return kind.get("label") or code
+        return gettext("Recommendation")
+
+    def label(self, name: str) -> str:
+        """A heading of the consultation's own, or the neutral default."""
+        defaults = {"pillar_summary": gettext("Summary"), "rationale": gettext("Rationale")}
+        return (self.labels or {}).get(name) or defaults[name]
+
+    @property
+    def pillar_summary_heading(self) -> str:
+        return self.label("pillar_summary")
+
+    @property
+    def rationale_heading(self) -> str:
+        return self.label("rationale")
+
     @property
     def is_open(self) -> bool:
         """Open for contributions: in the open state and within its dates."""
@@ -57,13 +122,16 @@ class Consultation(models.Model):
         )
 
 
-class Pillar(models.Model):
+class Pillar(Imported):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="pillars")
     code = models.CharField(
         max_length=20, help_text=_("Stable code within the consultation, e.g. P1.")
     )
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
+    title_source = models.CharField(
+        max_length=10, choices=TextSource.choices, default=TextSource.SOURCE
+    )
     heading = models.CharField(max_length=300, blank=True, help_text=_("The source's heading."))
     summary = models.TextField(blank=True)
 
@@ -93,7 +161,7 @@ class Advocate(models.Model):
         return self.name
 
 
-class Challenge(models.Model):
+class Challenge(Imported):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="challenges"
     )
@@ -101,6 +169,9 @@ class Challenge(models.Model):
     code = models.CharField(max_length=20, help_text=_("Stable code, e.g. P1-C1."))
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=300)
+    title_source = models.CharField(
+        max_length=10, choices=TextSource.choices, default=TextSource.SOURCE
+    )
     body = models.TextField(blank=True)
     advocates = models.ManyToManyField(
         Advocate, through="ChallengeAdvocate", related_name="challenges", blank=True
@@ -117,12 +188,11 @@ class Challenge(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("recommendations:challenge", args=[self.consultation.slug, self.code])
 
-class Recommendation(models.Model):
-    class Source(models.TextChoices):
-        PANEL = "panel", _("Panel recommendation")
-        ORGANISER = "organiser", _("Organiser's recommendation following the event")
 
+class Recommendation(Imported):
     class Status(models.TextChoices):
         OPEN = "open", _("Open for discussion")
         UNDER_REVIEW = "under_review", _("Under review")
@@ -137,9 +207,13 @@ class Recommendation(models.Model):
     position = models.PositiveIntegerField(default=0)
     # The current wording; every wording, this one included, is also a RecommendationVersion.
     title = models.CharField(max_length=300)
+    title_source = models.CharField(
+        max_length=10, choices=TextSource.choices, default=TextSource.SOURCE
+    )
     body = models.TextField(blank=True)
     rationale = models.TextField(blank=True)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.PANEL)
+    # A kind of recommendation the consultation's file defines (Consultation.source_kinds).
+    source = models.CharField(max_length=40, blank=True)
     advocates = models.ManyToManyField(
         Advocate, through="RecommendationAdvocate", related_name="recommendations", blank=True
     )
@@ -166,11 +240,7 @@ class Recommendation(models.Model):
         return reverse("recommendations:detail", args=[self.consultation.slug, self.reference])
 
     def get_source_display_for(self, consultation: Consultation) -> str:
-        if self.source == self.Source.ORGANISER and consultation.organiser:
-            return gettext("%(organiser)s's recommendation following the event") % {
-                "organiser": consultation.organiser
-            }
-        return self.get_source_display()
+        return consultation.source_label(self.source)
 
 
 class RecommendationAdvocate(models.Model):
@@ -179,6 +249,11 @@ class RecommendationAdvocate(models.Model):
     recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
     advocate = models.ForeignKey(Advocate, on_delete=models.PROTECT)
     position = models.PositiveSmallIntegerField(default=0)
+    as_written = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("How the source names them, e.g. “government officials”."),
+    )
 
     class Meta:
         ordering = ["position"]
@@ -191,11 +266,20 @@ class RecommendationAdvocate(models.Model):
     def __str__(self):
         return f"{self.advocate} on {self.recommendation}"
 
+    @property
+    def label(self) -> str:
+        return self.as_written or self.advocate.name
+
 
 class ChallengeAdvocate(models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE)
     advocate = models.ForeignKey(Advocate, on_delete=models.PROTECT)
     position = models.PositiveSmallIntegerField(default=0)
+    as_written = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("How the source names them, e.g. “government officials”."),
+    )
 
     class Meta:
         ordering = ["position"]
@@ -207,6 +291,10 @@ class ChallengeAdvocate(models.Model):
 
     def __str__(self):
         return f"{self.advocate} on {self.challenge}"
+
+    @property
+    def label(self) -> str:
+        return self.as_written or self.advocate.name
 
 
 class RecommendationVersion(models.Model):
@@ -222,6 +310,10 @@ class RecommendationVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(max_length=500, blank=True)
+    # Set when an import wrote this wording (the first, or a change of the source's text).
+    seed_import = models.ForeignKey(
+        SeedImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -78,7 +78,7 @@ def recommendation_list(*, consultation: Consultation, filters: dict | None = No
 def recommendation_get(*, consultation: Consultation, reference: str) -> Recommendation:
     qs = (
         Recommendation.objects.filter(consultation=consultation, reference=reference)
-        .select_related("pillar")
+        .select_related("pillar", "imported_from")
         .prefetch_related(
             _attributions(RecommendationAdvocate, "recommendation"),
             Prefetch(
@@ -92,6 +92,27 @@ def recommendation_get(*, consultation: Consultation, reference: str) -> Recomme
         return qs.get()
     except Recommendation.DoesNotExist:
         raise Http404("No such recommendation.") from None
+
+
+def challenge_get(*, consultation: Consultation, code: str) -> Challenge:
+    """A challenge with its passage's provenance and the recommendations answering it."""
+    qs = (
+        Challenge.objects.filter(consultation=consultation, code=code)
+        .select_related("pillar", "imported_from")
+        .prefetch_related(
+            _attributions(ChallengeAdvocate, "challenge"),
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.select_related("pillar")
+                .order_by("pillar__position", "position")
+                .prefetch_related(_attributions(RecommendationAdvocate, "recommendation")),
+            ),
+        )
+    )
+    try:
+        return qs.get()
+    except Challenge.DoesNotExist:
+        raise Http404("No such challenge.") from None
 
 
 def pillar_list(*, consultation: Consultation) -> QuerySet[Pillar]:

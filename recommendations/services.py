@@ -8,13 +8,11 @@ positions taken on the older wording are shown as such and nothing is rewritten 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .models import Recommendation, RecommendationVersion
-from .signals import wording_changed
+from .wording import wording_change
 
 REASON_MAX_LENGTH = RecommendationVersion._meta.get_field("reason").max_length
 TITLE_MAX_LENGTH = Recommendation._meta.get_field("title").max_length
@@ -60,35 +58,12 @@ def recommendation_reword(
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if (title, body) == (recommendation.title, recommendation.body):
         raise ValidationError(_("The proposed wording is the same as the current one."))
-    version = recommendation_version_create(
+    # The dialogue (above) hears of it without an import (recommendations.signals):
+    # consultation/receivers.py outdates the amendments on the older wording and tells their
+    # authors and the position holders.
+    return wording_change(
         recommendation=recommendation, title=title, body=body, author=acting_user, reason=reason
     )
-    # The dialogue (above) hears of it without an import: consultation/receivers.py outdates
-    # the amendments on the older wording and tells their authors and the position holders.
-    wording_changed.send(sender=Recommendation, recommendation=recommendation, version=version)
-    return version
-
-
-def recommendation_version_create(
-    *, recommendation: Recommendation, title: str, body: str, author, reason: str
-) -> RecommendationVersion:
-    """The recommendation takes new wording, whoever gives it (an accepted amendment, an
-    administrator): its next version, credited to `author`. The caller has locked the
-    recommendation, so that two changes at once cannot build on the same version."""
-    now = timezone.now()
-    number = (recommendation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = RecommendationVersion.objects.create(
-        recommendation=recommendation,
-        number=number,
-        title=title,
-        body=body,
-        author=author,
-        reason=reason,
-        created_at=now,
-    )
-    recommendation.title, recommendation.body = title, body
-    recommendation.save(update_fields=["title", "body", "updated_at"])
-    return version
 
 
 @transaction.atomic

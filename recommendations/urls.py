@@ -9,6 +9,11 @@ urlpatterns = [
     path("consultations/<slug:slug>/", views.consultation_detail, name="consultation"),
     path("consultations/<slug:slug>/pillars/<str:code>/", views.pillar_detail, name="pillar"),
     path(
+        "consultations/<slug:slug>/challenges/<str:code>/",
+        views.challenge_detail,
+        name="challenge",
+    ),
+    path(
         "consultations/<slug:slug>/recommendations/",
         views.recommendation_list,
         name="list",

@@ -39,6 +39,16 @@ def pillar_detail(request, slug, code):
     )
 
 
+def challenge_detail(request, slug, code):
+    consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
+    challenge = selectors.challenge_get(consultation=consultation, code=code)
+    return render(
+        request,
+        "recommendations/challenge_detail.html",
+        {"consultation": consultation, "challenge": challenge},
+    )
+
+
 def recommendation_list(request, slug):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     filterset, recommendations = selectors.recommendation_list(

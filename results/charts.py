@@ -6,7 +6,7 @@ only place them. Every chart has a <title>, a <desc> and a data table beside it.
 
 from dataclasses import dataclass, field
 
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -97,8 +97,8 @@ def consensus_chart(results: list[RecommendationResult]) -> Chart:
 
 
 def _day(date) -> str:
-    """The day with the month's abbreviation in the active language, e.g. 2 Mar 2026."""
-    return date_format(date, "j M Y")
+    """The day in the active language's own date format: 2 March 2026, 2 mars 2026, 2. März."""
+    return date_format(date, "DATE_FORMAT")
 
 
 def _nice_ceiling(value: int) -> int:
@@ -118,8 +118,9 @@ def activity_chart(weeks: list[Week]) -> Chart:
         y = base - plot_h * tick / ceiling
         chart.lines.append(Line(str(left), _n(y), str(chart.width - 8), _n(y), tick == 0))
         chart.texts.append(Text(str(left - 6), _n(y + 4), str(tick), "end"))
-    # A date label every few weeks: some 56 pixels apart, a dozen at most.
-    every = max(-(-56 // slot), -(-len(weeks) // 12))
+    # A date label every few weeks: some 80 pixels apart (a month's full name fits), a dozen at
+    # most. The language's MONTH_DAY_FORMAT writes it: "2 March", "2 mars", "2. März".
+    every = max(-(-80 // slot), -(-len(weeks) // 12))
     for i, week in enumerate(weeks):
         x = left + i * slot + 3
         day = _day(week.start)
@@ -157,6 +158,6 @@ def activity_chart(weeks: list[Week]) -> Chart:
                 )
             )
         if i % every == 0:
-            label = date_format(week.start, "j M")
+            label = date_format(week.start, "MONTH_DAY_FORMAT")
             chart.texts.append(Text(str(x + 10), str(base + 16), label, "middle"))
     return chart

@@ -7,6 +7,8 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from responses.selectors import response_statuses_by_recommendation
+
 from .selectors import NO_GROUP, Report
 
 STANCES = ("endorse", "reservations", "oppose")
@@ -26,8 +28,10 @@ def _number(value: float | None) -> str:
 def report_csv(report: Report) -> str:
     """One row per recommendation, pillar by pillar: its current and original wording, the
     accepted amendments that changed it, its positions (in all and by stakeholder group), the
-    number of groups endorsing it, its consensus score and divisiveness."""
+    number of groups endorsing it, its consensus score and divisiveness, and the status of the
+    organisers' published response (blank while awaited)."""
     results = report.results
+    responded = response_statuses_by_recommendation(consultation=results.consultation)
     group_names = [g.name for g in results.groups] + [NO_GROUP]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -37,6 +41,7 @@ def report_csv(report: Report) -> str:
             "pillar_title",
             "reference",
             "title",
+            "title_source",  # "editorial": the title is ours, not the source document's
             "wording",
             "version",
             "original_title",
@@ -49,6 +54,7 @@ def report_csv(report: Report) -> str:
             "consensus_score",
             "divisiveness",
             *(f"{name}: {stance}" for name in group_names for stance in STANCES),
+            "response_status",
         ]
     )
     for pillar, entries in report.by_pillar:
@@ -68,6 +74,7 @@ def report_csv(report: Report) -> str:
                     _text(pillar.title),
                     _text(r.reference),
                     _text(r.title),
+                    r.title_source,
                     _text(r.body),
                     entry.version_number or "",
                     _text(entry.original.title if entry.original else ""),
@@ -84,6 +91,7 @@ def report_csv(report: Report) -> str:
                         for name in group_names
                         for s in STANCES
                     ),
+                    responded.get(r.pk, ""),
                 ]
             )
     return out.getvalue()

@@ -57,12 +57,16 @@ def _report(request, slug):
     return report, None
 
 
-def _download(content, *, content_type: str, report, extension: str) -> HttpResponse:
+def _download(
+    content, *, content_type: str, report, extension: str, inline: bool = False
+) -> HttpResponse:
     consultation = report.results.consultation
     pillar = report.results.pillar
     name = slugify(f"{consultation.slug} results {pillar.code if pillar else ''}")
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    # The printable report opens in the browser (to read or print); data files download.
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}.{extension}"'
     return response
 
 
@@ -75,6 +79,7 @@ def report_html(request, slug):
         content_type="text/html; charset=utf-8",
         report=report,
         extension="html",
+        inline=True,
     )
 
 

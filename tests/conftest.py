@@ -162,3 +162,40 @@ def admin_client_with_mfa(client, make_person, with_totp):
     root = make_person("root@example.org", is_staff=True, is_superuser=True)
     client.force_login(with_totp(root))
     return client
+
+
+def _team_group():
+    """The consultation team's group with its permission (made by a data migration; made
+    again here after a browser test flushed the database)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from responses.rules import CONSULTATION_TEAM
+
+    team, _ = Group.objects.get_or_create(name=CONSULTATION_TEAM)
+    team.permissions.add(
+        Permission.objects.get(content_type__app_label="responses", codename="respond")
+    )
+    return team
+
+
+@pytest.fixture
+def team_member(make_person):
+    """A member of the consultation team, who writes responses."""
+    person = make_person("team@example.org", display_name="Tess Team")
+    person.groups.add(_team_group())
+    return person
+
+
+@pytest.fixture
+def second_team_member(make_person):
+    """Another member of the team, who reviews and publishes what the first wrote."""
+    person = make_person("team2@example.org", display_name="Rex Reviewer")
+    person.groups.add(_team_group())
+    return person
+
+
+@pytest.fixture
+def superuser(make_person):
+    return make_person(
+        "root@example.org", display_name="Ada Root", is_staff=True, is_superuser=True
+    )

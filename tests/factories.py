@@ -37,6 +37,12 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Consultation {n}")
     organiser = "Johnson & Johnson"
     summary = "What the consultation is about."
+    source_kinds = factory.LazyFunction(
+        lambda: [
+            {"code": "panel", "label": "From the panel"},
+            {"code": "organiser", "label": "From the organiser"},
+        ]
+    )
     state = Consultation.State.OPEN
     opens_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=60))
@@ -85,7 +91,7 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Recommendation {n + 1}")
     body = "What should be done."
-    source = Recommendation.Source.PANEL
+    source = "panel"
     source_passage = "**Recommendation** (*industry*): as the paper says."
 
     @factory.post_generation

@@ -523,6 +523,7 @@ def test_a_recommendation_added_in_the_admin_gets_its_first_version(
         "reference": "P1-R9",
         "position": 9,
         "title": "A new recommendation",
+        "title_source": "editorial",
         "body": "Its text.",
         "source": "panel",
         "status": "open",

@@ -31,6 +31,7 @@ MODERATORS_ONLY = (401, 403, 403, 200, 200)
 CLOSED_403 = (401, 403, 403, 403, 403)
 NOT_ALLOWED = (401, 405, 405, 405, 405)
 STAFF_ONLY = (404, 404, 404, 200, 200)
+TEAM_ONLY = (401, 403, 403, 403, 403)  # the consultation team's: none of these roles
 AMENDMENT = {"title": "New title", "body": "New text.", "justification": "Clearer."}
 
 # (method, address, data, expected status for each role in ROLES)
@@ -56,6 +57,22 @@ MATRIX = [
     ("get", R + "amendments/{amendment}/", None, ALL_200),
     ("get", C + "results.csv", None, ALL_200),
     ("get", C + "results.json", None, ALL_200),
+    # The organisers' responses (the consultation team writes: none of these roles is in it;
+    # tests/test_responses_pages.py runs the team's own matrix).
+    ("get", C + "responses/", None, ALL_200),
+    ("get", C + "responses/?status=adopted&pillar=P1", None, ALL_200),
+    ("get", R + "response/", None, (404, 404, 404, 404, 404)),
+    ("put", R + "response/", {"status": "adopted", "text": "Reasons."}, TEAM_ONLY),
+    ("post", R + "response/review/", {}, TEAM_ONLY),
+    ("get", R + "updates/", None, ALL_200),
+    (
+        "post",
+        R + "updates/",
+        {"date": "2026-01-05", "status": "planned", "text": "Planned."},
+        TEAM_ONLY,
+    ),
+    ("get", "/api/consultations/closed/synopsis/", None, ALL_200),
+    ("get", C + "synopsis/", None, (404, 404, 404, 404, 404)),
     ("get", "/api/schema/", None, ALL_200),
     ("get", "/api/docs/", None, ALL_200),
     # Drafts: staff only (moderators and admins are staff).

@@ -733,8 +733,10 @@ def test_the_recommendation_page_costs_the_same_with_10_or_1000_comments(
     # load), 13 amendments, 14 the viewer's position, 15 whether they follow, 16 the
     # amendments they endorse, 17 the consultation again (the recommendation's own, for
     # dialogue_refusal), 18 their verified e-mail address (may they contribute?), 19 their
-    # groups (may they read earlier texts? asked once, as an edited comment is shown)
-    with django_assert_num_queries(19):
+    # groups (may they read earlier texts? asked once, as an edited comment is shown), 20 the
+    # organisers' response (none yet), 21 its implementation updates, 22 whether the viewer
+    # is on the consultation team (responses' panel)
+    with django_assert_num_queries(22):
         response = client.get(recommendation.get_absolute_url())
     html = section(response.content.decode())
     assert len(thread_ids(html)) == min(n // 10, 20)

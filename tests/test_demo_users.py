@@ -33,7 +33,8 @@ def test_one_login_per_stakeholder_group_a_moderator_and_an_admin_are_printed(cl
         assert person.interests_declared_at is not None
     assert User.objects.get(email="moderator@example.org").groups.filter(name=MODERATORS)
     assert User.objects.get(email="admin@example.org").groups.filter(name=CONSULTATION_ADMINS)
-    assert output.count(DEMO_PASSWORD) == len(groups) + 2
+    # + the admin, the moderator and the two members of the consultation team (responses)
+    assert output.count(DEMO_PASSWORD) == len(groups) + 4
     assert client.login(email=groups[0].slug + "@example.org", password=DEMO_PASSWORD)
 
 
@@ -44,7 +45,7 @@ def test_running_it_again_resets_the_same_accounts():
     User.objects.filter(email="moderator@example.org").update(display_name="Changed")
     _run()
 
-    assert User.objects.count() == StakeholderGroup.objects.count() + 2
+    assert User.objects.count() == StakeholderGroup.objects.count() + 4
     assert User.objects.get(email="moderator@example.org").display_name == "Demo moderator"
 
 

@@ -223,7 +223,7 @@ def test_compose_file_is_valid_against_the_compose_specification(tmp_path):
 
 def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs():
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "mailpit", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "mailpit", "setup", "web", "worker", "beat"}
     assert services["postgres"]["image"] == "postgres:16"
     assert services["postgres"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
     assert services["redis"]["image"] == "redis:7"
@@ -239,12 +239,15 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
 
     # The project services share one image, built from the Dockerfile.
     project = _project_services()
-    assert set(project) == {"web", "worker", "beat"}
+    assert set(project) == {"setup", "web", "worker", "beat"}
     assert len({s["image"] for s in project.values()}) == 1
     assert all(s["build"]["dockerfile"] == "Dockerfile" for s in project.values())
 
     for name, service in services.items():
         for dependency, condition in service.get("depends_on", {}).items():
+            if dependency == "setup":  # the one-shot: waited for until it has exited 0
+                assert condition == {"condition": "service_completed_successfully"}, name
+                continue
             assert condition == {"condition": "service_healthy"}, (name, dependency)
             assert "healthcheck" in services[dependency], f"{name} waits on {dependency}"
     for name in project:
@@ -254,16 +257,22 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     assert "web" in project["beat"]["depends_on"]
 
 
-def test_web_migrates_then_seeds_then_serves_with_gunicorn():
-    commands = _simple_commands(_command(_project_services()["web"]))
-    assert [c[:3] for c in commands[:2]] == [
+def test_a_one_shot_setup_migrates_and_imports_then_web_only_serves():
+    project = _project_services()
+    commands = _simple_commands(_command(project["setup"]))
+    assert [c[:3] for c in commands] == [
         ["python", "manage.py", "migrate"],
         ["python", "manage.py", "seed_recommendations"],
     ]
     assert "--noinput" in commands[0]
-    assert commands[2][0] == "gunicorn"
-    assert _gunicorn_app(commands[2]) == "config.wsgi:application"
-    assert "0.0.0.0:8000" in commands[2]
+    assert project["setup"]["restart"] == "no"
+    assert project["web"]["depends_on"]["setup"] == {"condition": "service_completed_successfully"}
+    # A restart of web runs its command only: gunicorn, no migration, no import.
+    [web] = _simple_commands(_command(project["web"]))
+    assert web[0] == "gunicorn"
+    assert _gunicorn_app(web) == "config.wsgi:application"
+    assert "0.0.0.0:8000" in web
+    assert project["web"]["restart"] == "unless-stopped"
 
     worker = _command(_project_services()["worker"])
     assert worker[:4] == ["celery", "-A", "config", "worker"]

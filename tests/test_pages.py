@@ -75,6 +75,11 @@ def test_page_query_counts_do_not_grow_with_the_data(
     with django_assert_num_queries(8):
         url = reverse("recommendations:list", args=["demo"])
         assert client.get(url, {"pillar": "P1", "advocate": "industry"}).status_code == 200
+    # 1 consultation, 2 challenge with its pillar and import, 3 its advocates,
+    # 4 the recommendations answering it, 5 their advocates
+    with django_assert_num_queries(5):
+        url = reverse("recommendations:challenge", args=["demo", "C0"])
+        assert client.get(url).status_code == 200
     # n comment threads on the recommendation, each with a reply.
     author = User.objects.create(email="commenter@example.org", display_name="C. Ommenter")
     for i in range(n):
@@ -84,14 +89,15 @@ def test_page_query_counts_do_not_grow_with_the_data(
         Comment.objects.create(
             recommendation=recs[-1], author=author, parent=root, root=root, depth=1, body="R"
         )
-    # 1 consultation, 2 recommendation with pillar, 3 advocates, 4 challenges with pillars,
-    # 5 versions (their authors: none set, so Django skips that query), 6 comment threads
-    # count, 7 page of threads with their authors, 8 all their replies with their authors,
-    # 9 positions by stakeholder group, 10 positions count (none: no page to load),
-    # 11 amendments with their counts, 12 the consultation again (the recommendation's own,
-    # for dialogue_refusal)
+    # 1 consultation, 2 recommendation with pillar and import, 3 advocates, 4 challenges
+    # with pillars, 5 versions (their authors: none set, so Django skips that query),
+    # 6 comment threads count, 7 page of threads with their authors, 8 all their replies
+    # with their authors, 9 positions by stakeholder group, 10 positions count (none: no
+    # page to load), 11 amendments with their counts, 12 the consultation again (the
+    # recommendation's own, for dialogue_refusal), 13 the organisers' response (none yet),
+    # 14 its implementation updates (responses' panel at the top)
     url = reverse("recommendations:detail", args=["demo", recs[-1].reference])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('<li class="comment-node depth-1">') == min(n, 20)
@@ -163,10 +169,10 @@ def test_detail_shows_attribution_source_passage_challenges_and_history(
     html = client.get(reverse("recommendations:detail", args=["demo", "P1-R1"])).content.decode()
 
     assert "Accelerate operational launch" in html
-    assert "Acme's recommendation following the event" in html
+    assert "From the organiser" in html  # the consultation's own label for the kind
     assert "Industry</a> and <a" in html and "J&amp;J" in html
     assert "Because launches are slow." in html
-    assert "Slow licensing" in html and "#P1-C1" in html
+    assert "Slow licensing" in html and "/challenges/P1-C1/" in html
     # The passage is stored verbatim and shown with its emphasis, not its asterisks.
     assert "<p><strong>Recommendation</strong> (<em>industry</em>): as the paper says.</p>" in html
     assert "Version 1" in html

@@ -373,16 +373,18 @@ def test_the_recommendation_page_costs_the_same_with_10_or_500_positions(
         # of positions with their authors, groups and versions, 12 amendments, 13 the
         # viewer's position with its version, 14 whether they follow, 15 the amendments they
         # endorse, 16 the consultation again (the recommendation's own, for
-        # dialogue_refusal), 17 their verified e-mail address (may they contribute?)
-        expected = 17
+        # dialogue_refusal), 17 their verified e-mail address (may they contribute?), 18 the
+        # organisers' response (none yet), 19 its implementation updates, 20 whether the
+        # viewer is on the consultation team (responses' panel)
+        expected = 20
     else:
         # 1 consultation, 2 recommendation with its pillar, 3 its advocates, 4 its
         # challenges, 5 its versions, 6 count of comment threads (none: no page to load),
         # 7 positions by stakeholder group, 8 count of positions, 9 amendments, 10 the
         # consultation again (the recommendation's own, for dialogue_refusal: is it open?),
         # 11 the page of positions with their authors, groups and versions (no participation
-        # to read)
-        expected = 11
+        # to read), 12 the organisers' response (none yet), 13 its implementation updates
+        expected = 13
     with django_assert_num_queries(expected):
         response = client.get(recommendation.get_absolute_url())
     assert response.status_code == 200

@@ -333,6 +333,7 @@ def test_csv_holds_wording_amendments_positions_by_group_and_scores(
     assert first["title"] == '\'=HYPERLINK("x") hub'  # never run as a formula
     assert first["wording"] == "Build a national hub with staff."
     assert first["original_title"] == "Build a national hub"
+    assert first["title_source"] == "source"  # "editorial" marks a title of ours
     assert first["version"] == "2"
     assert first["accepted_amendments"].startswith(
         f"#{amendment.pk} by Hospital and healthcare professionals person 2 ("
@@ -389,7 +390,8 @@ def test_printable_html_report_quotes_reasons_comments_and_changes(
     services.amendment_accept(amendment=amendment, acting_user=moderator)
     response = client.get(reverse("results:report_html", args=[consultation.slug]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="demo-results.html"'
+    # The printable report opens in the browser; the data files download.
+    assert response["Content-Disposition"] == 'inline; filename="demo-results.html"'
     html = response.content.decode()
     assert "<h2>P2 Regulation</h2>" in html
     assert "“Patients lose their say.”" in html or "“Too slow for rare diseases.”" in html

@@ -21,6 +21,9 @@ GOOD_YAML = textwrap.dedent(
       slug: demo
       title: A demo consultation
       organiser: Acme
+      source_kinds:
+        - {code: panel, label: From the panel}
+        - {code: organiser, label: From the organiser}
       state: open
       opens_at: 2026-01-01T00:00:00+01:00
       closes_at: 2026-12-31T00:00:00+01:00
@@ -101,7 +104,9 @@ def test_reimport_is_idempotent_and_a_changed_wording_becomes_a_new_version(seed
     assert RecommendationVersion.objects.count() == 2
 
     path.write_text(GOOD_YAML.replace("By simplifying regulations.", "By simplifying rules."))
-    call_command("seed_recommendations", str(path), verbosity=0)
+    call_command("seed_recommendations", str(path), verbosity=0)  # reported, not applied
+    assert Recommendation.objects.get(reference="P1-R1").body == "By simplifying regulations."
+    call_command("seed_recommendations", str(path), apply_source_changes=True, verbosity=0)
 
     rec = Recommendation.objects.get(reference="P1-R1")
     assert rec.body == "By simplifying rules."
@@ -138,62 +143,62 @@ BAD_FILES = [
     (
         "broken.yaml",
         "consultation:\n  slug: demo\n  title: [unclosed\n",
-        ["broken.yaml", "line", "malformed YAML"],
+        ["broken.yaml:4", "malformed YAML"],
     ),
     (
         "broken.json",
         '{"consultation": {"slug": "demo",}',
-        ["broken.json", "line 1", "malformed JSON"],
+        ["broken.json:1", "malformed JSON"],
     ),
     (
         "broken.csv",
         'consultation,reference,pillar,title\ndemo,X-1,P1,"unclosed\n',
-        ["broken.csv", "line 2", "malformed CSV"],
+        ["broken.csv:2", "malformed CSV"],
     ),
     (
         "unknown-field.yaml",
         GOOD_YAML.replace("    source: panel\n", "    source: panel\n    colour: blue\n"),
-        ["unknown-field.yaml", "recommendations[0] (line 17)", "field 'colour'", "unknown field"],
+        ["unknown-field.yaml:20: record P1-R1, field colour: unknown field"],
     ),
     (
         "missing-field.yaml",
         GOOD_YAML.replace("  - reference: P2-R1\n    pillar: P2\n", "  - reference: P2-R1\n"),
-        ["recommendations[1]", "field 'pillar'", "missing field"],
+        ["record P2-R1, field pillar: missing field"],
     ),
     (
         "unknown-pillar.yaml",
         GOOD_YAML.replace("pillar: P2\n", "pillar: P9\n"),
-        ["recommendations[1]", "field 'pillar'", "unknown pillar 'P9'"],
+        ["record P2-R1, field pillar: unknown pillar 'P9'"],
     ),
     (
         "unknown-advocate.yaml",
         GOOD_YAML.replace("advocates: [industry, academia]", "advocates: [industry, martians]"),
-        ["recommendations[0]", "field 'advocates'", "unknown advocate 'martians'"],
+        ["record P1-R1, field advocates: unknown advocate 'martians'"],
     ),
     (
         "duplicate.yaml",
         GOOD_YAML.replace("reference: P2-R1", "reference: P1-R1"),
-        ["recommendations[1]", "field 'reference'", "duplicate reference 'P1-R1'"],
+        ["record P1-R1, field reference: duplicate reference (also at"],
     ),
     (
         "empty-title.yaml",
         GOOD_YAML.replace("title: Reflect long-term value", 'title: "  "'),
-        ["recommendations[1]", "field 'title'", "must not be empty"],
+        ["record P2-R1, field title: must not be empty"],
     ),
     (
         "bad-choice.yaml",
         GOOD_YAML.replace("source: organiser", "source: rumour"),
-        ["recommendations[1]", "field 'source'", "'rumour' is not one of"],
+        ["record P2-R1, field source: 'rumour' is not a source kind of the consultation"],
     ),
     (
         "bad-csv-row.csv",
         "consultation,reference,pillar,title\ndemo,P1-R9,P1,Fine\ndemo,P1-R10,P7,Bad pillar\n",
-        ["bad-csv-row.csv", "line 3", "field 'pillar'", "unknown pillar 'P7'"],
+        ["bad-csv-row.csv:3: record P1-R10, field pillar: unknown pillar 'P7'"],
     ),
     (
         "bad-csv-header.csv",
         "consultation,reference,pillar,title,colour\ndemo,P1-R9,P1,Fine,blue\n",
-        ["bad-csv-header.csv", "line 1 (header)", "field 'colour'", "unknown column"],
+        ["bad-csv-header.csv:1: field colour: unknown column"],
     ),
     ("notes.txt", "hello", ["notes.txt", "unknown format"]),
 ]
@@ -243,5 +248,6 @@ def test_the_command_exits_non_zero_with_the_message(tmp_path):
         env={**__import__("os").environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
     )
     assert result.returncode != 0
-    assert f"{path}: line 2" in result.stderr
+    assert f"{path}:2: malformed YAML" in result.stderr
+    assert "Traceback" not in result.stderr
     assert "malformed YAML" in result.stderr

@@ -14,11 +14,15 @@ from .content import (  # noqa: F401
     ConsultationSerializer,
     PillarDetailSerializer,
     PillarSerializer,
+    ProvenanceSerializer,
     RecommendationDetailSerializer,
+    RecommendationProvenanceSerializer,
     RecommendationSerializer,
     ReferenceSerializer,
+    SeedImportSerializer,
     VersionDiffQuerySerializer,
     VersionDiffSerializer,
+    VersionProvenanceSerializer,
     VersionSerializer,
 )
 from .dialogue import (  # noqa: F401

@@ -9,6 +9,7 @@ from recommendations.models import (
     Pillar,
     Recommendation,
     RecommendationVersion,
+    SeedImport,
 )
 
 from .base import MAX_NUMBER, PersonSerializer
@@ -37,6 +38,48 @@ class ConsultationSerializer(serializers.ModelSerializer):
 class AttributionSerializer(serializers.Serializer):
     slug = serializers.CharField(source="advocate.slug")
     name = serializers.CharField(source="advocate.name")
+    as_written = serializers.CharField(
+        help_text="How the source document names them, e.g. 'government officials' ('' if "
+        "it does not)."
+    )
+
+
+class SeedImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeedImport
+        fields = ["file_name", "content_hash", "imported_at"]
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    """Where an item's words come from: the source document, its section and passage
+    (verbatim, Markdown emphasis as written), and the import that brought them."""
+
+    source_document = serializers.SerializerMethodField()
+    section = serializers.CharField(source="source_section")
+    passage = serializers.CharField(source="source_passage")
+    title_source = serializers.CharField(
+        help_text="'source': the title is the document's words; 'editorial': ours."
+    )
+    imported = SeedImportSerializer(source="imported_from", allow_null=True)
+
+    def get_source_document(self, item) -> str:
+        return self.context["consultation"].source_document
+
+
+class VersionProvenanceSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True, allow_null=True)
+    by_import = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecommendationVersion
+        fields = ["number", "author", "reason", "created_at", "by_import"]
+
+    def get_by_import(self, version) -> bool:
+        return version.seed_import_id is not None
+
+
+class RecommendationProvenanceSerializer(ProvenanceSerializer):
+    versions = VersionProvenanceSerializer(many=True, help_text="Newest first.")
 
 
 class PillarSerializer(serializers.ModelSerializer):
@@ -86,6 +129,7 @@ class PillarDetailSerializer(serializers.ModelSerializer):
 class ChallengeSerializer(serializers.ModelSerializer):
     pillar = serializers.CharField(source="pillar.code", read_only=True)
     advocates = AttributionSerializer(source="attributions", many=True, read_only=True)
+    provenance = ProvenanceSerializer(source="*", read_only=True)
 
     class Meta:
         model = Challenge
@@ -94,10 +138,12 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "pillar",
             "position",
             "title",
+            "title_source",
             "body",
             "advocates",
             "source_section",
             "source_passage",
+            "provenance",
         ]
 
 
@@ -120,6 +166,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "pillar",
             "position",
             "title",
+            "title_source",
             "body",
             "rationale",
             "source",
@@ -146,6 +193,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 class RecommendationDetailSerializer(RecommendationSerializer):
     challenges = CodeSerializer(many=True, read_only=True)
+    provenance = RecommendationProvenanceSerializer(source="*", read_only=True)
     current_version = serializers.SerializerMethodField()
 
     class Meta(RecommendationSerializer.Meta):
@@ -155,6 +203,7 @@ class RecommendationDetailSerializer(RecommendationSerializer):
             "source_section",
             "source_passage",
             "current_version",
+            "provenance",
         ]
 
     def get_current_version(self, recommendation) -> int | None:

@@ -16,6 +16,9 @@ class ResultRecommendationSerializer(serializers.Serializer):
     pillar = serializers.CharField()
     title = serializers.CharField()
     status = serializers.CharField()
+    response_status = serializers.CharField(
+        allow_null=True, help_text="The published response's status code; null if none yet."
+    )
     totals = StanceCountsSerializer()
     total = serializers.IntegerField()
     groups = ResultGroupSerializer(many=True)

@@ -198,9 +198,26 @@ class ResultsCSVRenderer(renderers.BaseRenderer):
         out = io.StringIO()
         writer = csv.writer(out)
         stances = data["stances"]
-        writer.writerow(["reference", "pillar", "title", "status", "group", *stances, "total"])
+        writer.writerow(
+            [
+                "reference",
+                "pillar",
+                "title",
+                "status",
+                "response_status",
+                "group",
+                *stances,
+                "total",
+            ]
+        )
         for rec in data["recommendations"]:
-            head = [rec["reference"], rec["pillar"], rec["title"], rec["status"]]
+            head = [
+                rec["reference"],
+                rec["pillar"],
+                rec["title"],
+                rec["status"],
+                rec["response_status"] or "",
+            ]
             for group in rec["groups"]:
                 counts = group["counts"]
                 writer.writerow(

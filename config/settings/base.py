@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "core",
     "notifications",
+    # Before accounts: its create_demo_users (with --sample-responses) extends accounts' own.
+    "responses",
     "accounts",
     "recommendations",
     "consultation",
@@ -157,6 +159,8 @@ MFA_TOTP_ISSUER = "Plant to patient"
 MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
 # When a person deletes their account: keep their positions (under "Former participant"),
 # as their comments and amendments are kept, or delete them (README, design notes).
+# The largest seed file the import command and the admin upload accept (bytes).
+SEED_MAX_BYTES = env.int("SEED_MAX_BYTES", default=5 * 1024 * 1024)
 DELETED_ACCOUNTS_KEEP_POSITIONS = env.bool("DELETED_ACCOUNTS_KEEP_POSITIONS", default=True)
 
 LANGUAGE_CODE = "en"
@@ -178,6 +182,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
+# Files browsers and crawlers ask for at the site's root (/favicon.ico, /robots.txt, the touch
+# icon): WhiteNoise serves them from here, as it serves /static/.
+WHITENOISE_ROOT = BASE_DIR / "config" / "public"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 

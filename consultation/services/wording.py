@@ -2,7 +2,7 @@
 
 from accounts.models import User
 from recommendations.models import Recommendation, RecommendationVersion
-from recommendations.services import recommendation_version_create
+from recommendations.wording import version_next
 
 from .. import notices
 from ..models import (
@@ -20,10 +20,10 @@ def recommendation_wording_change(
     accepted: Amendment | None = None,
 ) -> tuple[RecommendationVersion, list[tuple[int, int, str]]]:
     """The recommendation takes new wording from an accepted amendment: its next version
-    (recommendations.services), then what follows in the dialogue (`wording_followups`). The
+    (recommendations.wording), then what follows in the dialogue (`wording_followups`). The
     caller has locked the recommendation and tells the outdated amendments' authors: returns
     the version and those amendments (pk, author, language)."""
-    version = recommendation_version_create(
+    version = version_next(
         recommendation=recommendation, title=title, body=body, author=author, reason=reason
     )
     outdated = wording_followups(recommendation=recommendation, version=version, accepted=accepted)

@@ -13,3 +13,9 @@ register = template.Library()
 @register.filter
 def source_markdown(text: str) -> SafeString:
     return mark_safe(render_markdown(text or ""))  # noqa: S308 - nh3 cleaned it
+
+
+@register.filter
+def source_label(recommendation, consultation) -> str:
+    """The recommendation's kind in the consultation's own words (its seed file's)."""
+    return consultation.source_label(recommendation.source)
