@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.exceptions import not_found
-from api.views import content, dialogue, me, moderation
+from api.views import content, dialogue, me, moderation, opinions
 
 app_name = "api"
 
@@ -53,6 +53,11 @@ urlpatterns = [
     ),
     re_path(rf"^{CONSULTATION}/results\.csv$", content.ResultsCSV.as_view(), name="results-csv"),
     re_path(rf"^{CONSULTATION}/results\.json$", content.ResultsJSON.as_view(), name="results-json"),
+    re_path(
+        rf"^{CONSULTATION}/opinion-groups/$",
+        opinions.OpinionGroupsView.as_view(),
+        name="opinion-groups",
+    ),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .opinions.selectors import OpinionGroups, RecommendationScore
 from .selectors import NO_GROUP, Report
 
 STANCES = ("endorse", "reservations", "oppose")
@@ -23,11 +24,15 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def report_csv(report: Report) -> str:
+def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
     """One row per recommendation, pillar by pillar: its current and original wording, the
     accepted amendments that changed it, its positions (in all and by stakeholder group), the
-    number of groups endorsing it, its consensus score and divisiveness."""
+    number of groups endorsing it, its consensus score and divisiveness; then, from the
+    latest run of the opinion groups, its group-informed consensus, divisiveness and
+    divergence, and each opinion group's share of endorsements."""
     results = report.results
+    opinion_groups = opinions.groups if opinions else []
+    scores = {s.recommendation.pk: s for s in opinions.recommendations} if opinions else {}
     group_names = [g.name for g in results.groups] + [NO_GROUP]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -49,6 +54,10 @@ def report_csv(report: Report) -> str:
             "consensus_score",
             "divisiveness",
             *(f"{name}: {stance}" for name in group_names for stance in STANCES),
+            "opinion_consensus",
+            "opinion_divisiveness",
+            "opinion_divergence",
+            *(f"Opinion group {chr(ord('A') + g.label)}: endorse share" for g in opinion_groups),
         ]
     )
     for pillar, entries in report.by_pillar:
@@ -84,9 +93,21 @@ def report_csv(report: Report) -> str:
                         for name in group_names
                         for s in STANCES
                     ),
+                    *_opinion_cells(scores.get(r.pk), opinion_groups),
                 ]
             )
     return out.getvalue()
+
+
+def _opinion_cells(score: RecommendationScore | None, groups: list) -> list[str]:
+    if score is None:
+        return [""] * (3 + len(groups))
+    return [
+        _number(score.consensus),
+        _number(score.divisiveness),
+        _number(score.divergence),
+        *(_number(share) for share in score.agreement),
+    ]
 
 
 def report_html(report: Report, *, request=None, for_pdf: bool = False) -> str:

@@ -32,12 +32,14 @@ scores high only if every group agrees, not merely the largest. Divisiveness: th
 deviation of p(agree in g) across the groups, each group weighing the same.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_mutual_info_score, silhouette_score
 
 Z_90 = 1.2816  # one-sided 90 % (Pol.is' threshold)
@@ -116,7 +118,10 @@ def choose_clusters(filled: np.ndarray, *, min_group_size: int, seed: int):
     for k in K_RANGE:
         if n < k * min_group_size:
             break
-        model = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(filled[fit_rows])
+        with warnings.catch_warnings():
+            # Fewer distinct points than k (people of one mind): that k is simply not chosen.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(filled[fit_rows])
         labels = model.predict(filled)
         if np.bincount(labels, minlength=k).min() < min_group_size:
             continue
@@ -287,7 +292,9 @@ def labels_divergence(
     across declared groups (those of at least `min_size`). Positive: the labels hide a
     division; negative: the labels divide where opinion groups agree. And the adjusted mutual
     information between the two groupings (1: the labels are the opinion groups; 0: unrelated)."""
-    big = [g for g, n in zip(*np.unique(declared, return_counts=True), strict=True) if n >= min_size]
+    big = [
+        g for g, n in zip(*np.unique(declared, return_counts=True), strict=True) if n >= min_size
+    ]
     big = [g for g in big if g >= 0]
     if len(big) < 2:
         return np.zeros(values.shape[1]), None

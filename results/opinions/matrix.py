@@ -42,7 +42,9 @@ def counted_positions(consultation: Consultation) -> QuerySet[Position]:
 def fingerprint(consultation: Consultation) -> str:
     """Changes whenever a counted position is added, changed, withdrawn, hidden or its author
     erased (one aggregate query): the count, the newest change and the highest id."""
-    agg = counted_positions(consultation).aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
+    agg = counted_positions(consultation).aggregate(
+        n=Count("pk"), last=Max("updated_at"), top=Max("pk")
+    )
     last = agg["last"].isoformat() if agg["last"] else ""
     return f"{agg['n']}:{agg['top'] or 0}:{last}"
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from accounts.models import StakeholderGroup
 from recommendations.models import Consultation
 
-from ..models import OpinionMembership, OpinionRun
 from ..consensus import STANCE_VALUES
+from ..models import OpinionMembership, OpinionRun
 from . import compute, matrix, summary
 
 KEEP_RUNS = 48  # the runs kept per consultation (two days of hourly runs), for their metadata

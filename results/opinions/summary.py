@@ -21,7 +21,9 @@ REPRESENTATIVE = 5
 def _composition(declared: np.ndarray, names: dict[int, str]) -> dict:
     ids, sizes = np.unique(declared, return_counts=True)
     shown, other = [], 0
-    for group_id, size in sorted(zip(ids.tolist(), sizes.tolist(), strict=True), key=lambda x: -x[1]):
+    for group_id, size in sorted(
+        zip(ids.tolist(), sizes.tolist(), strict=True), key=lambda x: -x[1]
+    ):
         if group_id != NO_DECLARED and size >= PRIVACY_MIN and group_id in names:
             shown.append({"declared": group_id, "name": names[group_id], "count": size})
         else:
@@ -100,11 +102,15 @@ def summarise(
                 "centre": [round(float(x), 3) for x in centre],
                 "composition": _composition(matrix.declared[members], names),
                 "representative": [
-                    {**{k: v for k, v in r.items() if k not in ("column", "score")},
-                     "recommendation": columns[r["column"]]}
+                    {
+                        **{k: v for k, v in r.items() if k not in ("column", "score")},
+                        "recommendation": columns[r["column"]],
+                    }
                     for r in representative.get(label, [])
                 ],
-                "agreement": {str(columns[j]): round(float(c.p_agree[g, j]), 4) for j in range(len(columns))},
+                "agreement": {
+                    str(columns[j]): round(float(c.p_agree[g, j]), 4) for j in range(len(columns))
+                },
                 "centroid": {
                     str(columns[j]): round(float(clustering.centroids[label][j]), 4)
                     for j in range(len(columns))
