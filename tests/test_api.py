@@ -698,7 +698,8 @@ LISTS = {
     "breakdown": ("{r}positions/breakdown/", 6 + 1),  # + the counts by group and stance
     "amendments": ("{r}amendments/", 6 + 2),  # + count, page
     "notifications": ("/api/notifications/", 2),  # count, page
-    "results": ("{c}results.json", 3),  # consultation, recommendations, counts
+    # consultation, recommendations, counts, the latest opinion-group run (none here)
+    "results": ("{c}results.json", 4),
 }
 
 
