@@ -1,4 +1,4 @@
-"""python -m bench [--only pages|dialogue|digests] [--requests N]
+"""python -m bench [--only pages|dialogue|digests|opinions] [--requests N]
 
 Creates a database of its own, migrates it, generates the scenarios' data, serves it with
 gunicorn (2 workers) and times each page: the server's time (X-Server-Time-Ms, added by
@@ -19,7 +19,8 @@ from . import database
 from .measure import Page, Result
 from .server import BASE_DIR, Gunicorn
 
-SCENARIOS = ("pages", "dialogue", "digests")  # digests: bench/digests.py, in-process
+# digests: bench/digests.py, in-process; opinions: bench/opinions.py, its own database, after
+SCENARIOS = ("pages", "dialogue", "digests", "opinions")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -110,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         from .digests import main as digests_main
 
         return digests_main(["--keep-db"] if args.keep_db else [])
-    scenarios = [args.only] if args.only else list(SCENARIOS)
+    if args.only == "opinions":  # a computation, no pages: bench/opinions.py on its own
+        from .opinions import main as opinions_main
+
+        return opinions_main(["--keep-db"] if args.keep_db else [])
+    scenarios = [args.only] if args.only else [s for s in SCENARIOS if s != "opinions"]
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     bench_dir = BASE_DIR / "var" / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
@@ -212,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: the server's log is var/bench/gunicorn.log", file=sys.stderr)
     for r in varying:
         print(f"bench: FAILED {r.path}: query count varied ({r.queries})", file=sys.stderr)
-    return 1 if failed or varying else 0
+    status = 1 if failed or varying else 0
+    if not args.only:  # last, in a process and on a database of its own (100,000 participants)
+        env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE"}
+        opinions = subprocess.run([sys.executable, "-m", "bench.opinions"], cwd=BASE_DIR, env=env)
+        status = opinions.returncode or status
+    return status
 
 
 if __name__ == "__main__":

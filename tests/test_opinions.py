@@ -11,7 +11,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 from sklearn.metrics import adjusted_rand_score
 
-from accounts.models import StakeholderGroup
+from accounts.models import StakeholderGroup, User
 from accounts.services import account_delete
 from bench.opinion_data import create_positions, planted
 from consultation.models import Position
@@ -175,8 +175,6 @@ def test_an_erased_account_is_gone_from_the_next_run(camps, settings):
     consultation, users, _ = camps
     settings.DELETED_ACCOUNTS_KEEP_POSITIONS = True  # even when their positions stay
     services.opinion_groups_compute(consultation=consultation, trigger="manual")
-    from accounts.models import User
-
     account_delete(user=User.objects.get(pk=users[0]))
     assert refresh_opinion_groups_if_changed()  # the erasure is a change
     assert OpinionRun.objects.first().participants == 35
@@ -236,8 +234,6 @@ def test_the_page_costs_the_same_with_more_participants(
 
 def test_a_person_sees_their_own_group_on_their_own_page_only(client, computed):
     consultation, users = computed
-    from accounts.models import User
-
     me = User.objects.get(pk=users[0])
     label = OpinionMembership.objects.get(user=me).label
     mine = "/consultations/camps/results/opinion-groups/mine/"
