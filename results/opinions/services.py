@@ -2,8 +2,9 @@
 
 import time
 
+import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import StakeholderGroup
 from recommendations.models import Consultation
@@ -13,7 +14,7 @@ from ..models import OpinionMembership, OpinionRun
 from . import compute, matrix, summary
 
 KEEP_RUNS = 48  # the runs kept per consultation (two days of hourly runs), for their metadata
-MEMBERSHIP_BATCH = 5_000
+MEMBERSHIP_BATCH = 20_000
 
 
 def parameters() -> compute.Parameters:
@@ -58,22 +59,25 @@ def opinion_groups_compute(*, consultation: Consultation, trigger: str) -> Opini
         )
         OpinionMembership.objects.filter(consultation=consultation).delete()
         if clustering is not None:
-            shown = {group["label"] for group in result["groups"]}
-            OpinionMembership.objects.bulk_create(
-                (
-                    OpinionMembership(
-                        consultation=consultation, user_id=int(user), run=run, label=int(label)
-                    )
-                    for user, label in zip(data.authors, clustering.labels, strict=True)
-                    if int(label) in shown
-                ),
-                batch_size=MEMBERSHIP_BATCH,
-            )
+            _memberships_insert(run, data.authors, clustering.labels, result)
         old = OpinionRun.objects.filter(consultation=consultation).values_list("pk", flat=True)
         OpinionRun.objects.filter(pk__in=list(old[KEEP_RUNS:])).delete()
         run.duration_ms = round((time.perf_counter() - started) * 1000)
         run.save(update_fields=["duration_ms"])
     return run
+
+
+def _memberships_insert(run: OpinionRun, authors, labels, result: dict) -> None:
+    """Who is in which group: one plain INSERT run for every row (executemany), since model
+    instances for 100,000 people would cost more than the whole computation."""
+    shown = np.isin(labels, [group["label"] for group in result["groups"]])
+    table = connection.ops.quote_name(OpinionMembership._meta.db_table)
+    sql = f"INSERT INTO {table} (consultation_id, user_id, run_id, label) VALUES (%s, %s, %s, %s)"
+    rows = zip(authors[shown].tolist(), labels[shown].tolist(), strict=True)
+    with connection.cursor() as cursor:
+        batch = [(run.consultation_id, user, run.pk, label) for user, label in rows]
+        for start in range(0, len(batch), MEMBERSHIP_BATCH):
+            cursor.executemany(sql, batch[start : start + MEMBERSHIP_BATCH])
 
 
 def opinion_groups_refresh(*, trigger: str, only_changed: bool) -> list[OpinionRun]:
