@@ -44,9 +44,9 @@ from sklearn.metrics import adjusted_mutual_info_score, silhouette_score
 
 Z_90 = 1.2816  # one-sided 90 % (Pol.is' threshold)
 K_RANGE = range(2, 6)
-FIT_SAMPLE = 10_000  # k is chosen on a random sample of the rows (see choose_clusters)
+FIT_SAMPLE = 8_000  # k is chosen on a random sample of the rows (see choose_clusters)
 SILHOUETTE_SAMPLE = 2000  # silhouette is O(n²): scored on a fixed random sample
-N_INIT = 3
+N_INIT = 2
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def choose_clusters(filled: np.ndarray, *, min_group_size: int, seed: int):
     """(cluster index per row, k, silhouette) for the best k, or None when no k from 2 to 5
     gives groups of the minimum size (too few participants, or all of one mind).
 
-    k is chosen on a fixed random sample of at most FIT_SAMPLE rows (silhouette on at most
-    SILHOUETTE_SAMPLE of them); the chosen model then seeds one k-means over every row."""
+    k-means runs on a fixed random sample of at most FIT_SAMPLE rows (the silhouette on at
+    most SILHOUETTE_SAMPLE of them); every row then goes to its nearest centroid."""
     n = filled.shape[0]
     rng = np.random.default_rng(seed)
     fit_rows = rng.choice(n, size=min(n, FIT_SAMPLE), replace=False)
@@ -133,12 +133,7 @@ def choose_clusters(filled: np.ndarray, *, min_group_size: int, seed: int):
     if best is None:
         return None
     model, k, score = best
-    labels = model.predict(filled)
-    if n > len(fit_rows):
-        final = KMeans(n_clusters=k, init=model.cluster_centers_, n_init=1).fit(filled)
-        if np.bincount(final.labels_, minlength=k).min() >= min_group_size:
-            labels = final.labels_
-    return labels, k, score
+    return model.predict(filled), k, score
 
 
 def _sums_by_group(x: np.ndarray, groups: np.ndarray, order) -> np.ndarray:
