@@ -28,7 +28,9 @@ class OpinionRunSerializer(serializers.ModelSerializer):
 
 class RepresentativeSerializer(serializers.Serializer):
     recommendation = serializers.CharField(source="recommendation.reference")
-    stance = serializers.ChoiceField(choices=["endorse", "oppose"])
+    stance = serializers.CharField(
+        help_text="`endorse` or `oppose`: what the group does distinctively."
+    )
     share_in_group = serializers.FloatField(source="p_in")
     share_outside = serializers.FloatField(source="p_out")
     representativeness = serializers.FloatField()
