@@ -19,6 +19,8 @@ from recommendations.models import (
     SeedImport,
 )
 
+from .opinions_serializers import OpinionGroupsSerializer
+
 # Database integers: larger numbers are not found rather than an error of the database's.
 MAX_ID = 2**63 - 1
 MAX_NUMBER = 2**31 - 1
@@ -572,6 +574,9 @@ class ResultsSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     stances = serializers.ListField(child=serializers.CharField())
     recommendations = ResultRecommendationSerializer(many=True)
+    opinion_groups = OpinionGroupsSerializer(
+        allow_null=True, help_text="The latest run of the opinion groups; null before any."
+    )
 
 
 # -- Moderation -----------------------------------------------------------------------------

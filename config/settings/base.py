@@ -160,6 +160,10 @@ MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
 # The largest seed file the import command and the admin upload accept (bytes).
 SEED_MAX_BYTES = env.int("SEED_MAX_BYTES", default=5 * 1024 * 1024)
 DELETED_ACCOUNTS_KEEP_POSITIONS = env.bool("DELETED_ACCOUNTS_KEEP_POSITIONS", default=True)
+# Opinion groups (results/opinions/): a participant counts with at least this many positions;
+# a group needs at least this many people (never fewer than 5, for privacy).
+OPINION_GROUPS_MIN_POSITIONS = env.int("OPINION_GROUPS_MIN_POSITIONS", default=3)
+OPINION_GROUPS_MIN_GROUP_SIZE = env.int("OPINION_GROUPS_MIN_GROUP_SIZE", default=5)
 
 LANGUAGE_CODE = "en"
 # The interface speaks Belgium's three languages and English; contributions stay in the
