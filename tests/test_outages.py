@@ -6,7 +6,15 @@ queued on commit is logged, not raised. (d) PostgreSQL (the database) down: 503 
 Retry-After, a plain page or the API's JSON error; see also test_database_down_*.
 """
 
+import json
 import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,7 +27,9 @@ from config.settings.base import redis_cache_fails_open
 from consultation.models import Comment, Notification
 
 from . import factories
-from .redis_server import needs_redis_server, private_redis  # noqa: F401
+from .redis_server import free_port, needs_redis_server, private_redis  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -114,3 +124,126 @@ def test_redis_down_pages_api_reads_and_writes_answer_as_usual(
     redis_for_cache_and_broker.start()
     cache.set("back", 1)
     assert cache.get("back") == 1
+
+
+# -- (d) the database down --------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    """Every new query fails as an unreachable PostgreSQL does (the test's own connection
+    stays open underneath, for the test's transaction)."""
+    from django.db import OperationalError, connection
+
+    def refuse():
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+
+
+def assert_unavailable(response):
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "30"
+
+
+@pytest.mark.django_db
+def test_database_down_pages_answer_a_plain_503_with_retry_after(
+    client, recommendation, stakeholder, database_down
+):
+    anonymous = client.get(recommendation.get_absolute_url())
+    assert_unavailable(anonymous)
+    assert anonymous["Content-Type"].startswith("text/html")
+    assert b"Back in a moment" in anonymous.content
+    assert b"cannot reach its database" in anonymous.content
+
+
+@pytest.mark.django_db
+def test_database_down_outside_a_view_is_a_503_too(client, stakeholder, monkeypatch):
+    """Signed in, the session is loaded by a middleware, before any view."""
+    client.force_login(stakeholder)
+    from django.db import OperationalError, connection
+
+    def refuse():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+    client.raise_request_exception = False  # as a real server: the handler answers
+    response = client.get("/moderation/")
+    assert_unavailable(response)
+    assert b"Back in a moment" in response.content
+
+
+@pytest.mark.django_db
+def test_database_down_the_api_answers_its_json_error(recommendation, stakeholder, database_down):
+    signed_in = APIClient()
+    signed_in.force_authenticate(stakeholder)
+    for response in (
+        APIClient().get("/api/consultations/"),
+        signed_in.post(comments_url(recommendation), {"body": "x"}),
+    ):
+        assert_unavailable(response)
+        assert response.json() == {
+            "error": {
+                "code": "service_unavailable",
+                "message": "The site cannot reach its database just now. "
+                "Please try again in a minute.",
+                "fields": {},
+            }
+        }
+
+
+@pytest.mark.django_db
+def test_the_503_page_speaks_the_visitors_language(client, recommendation, database_down):
+    response = client.get(recommendation.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="nl")
+    assert_unavailable(response)
+    assert b'lang="nl"' in response.content
+    assert b"Zo terug" in response.content
+
+
+def fetch(url: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_database_down_a_real_server_answers_503_and_its_probes_say_so():
+    """gunicorn, as in production, with DATABASE_URL at a port where nothing listens."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/plant_to_patient",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                if fetch(f"{base}/healthz")[0] == 200:  # liveness needs no database
+                    break
+            except OSError:
+                time.sleep(0.2)
+        page = fetch(f"{base}/")
+        api = fetch(f"{base}/api/consultations/")
+        ready = fetch(f"{base}/readyz")
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=20)[0]
+    status, headers, body = page
+    assert (status, headers["Retry-After"]) == (503, "30"), log
+    assert headers["Content-Type"].startswith("text/html") and b"Back in a moment" in body
+    status, headers, body = api
+    assert (status, headers["Retry-After"]) == (503, "30"), log
+    assert json.loads(body)["error"]["code"] == "service_unavailable"
+    status, headers, body = ready
+    readiness = json.loads(body)
+    assert status == 503 and readiness["status"] == "unavailable", readiness
+    assert readiness["database"].startswith("error: OperationalError")
+    assert readiness["required"] == ["database"]
