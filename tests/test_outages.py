@@ -49,6 +49,8 @@ def redis_for_cache_and_broker(private_redis, settings, monkeypatch):  # noqa: F
     settings.CACHES = redis_cache_fails_open(
         {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": private_redis.url(1)}}
     )
+    # Celery reads the variable before its setting (CI sets it for the Redis run).
+    monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url(0))
     monkeypatch.setitem(celery_app.conf, "broker_url", private_redis.url(0))
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
