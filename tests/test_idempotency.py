@@ -116,9 +116,10 @@ def test_keys_last_24_hours_then_are_purged(url, stakeholder):
     assert Comment.objects.filter(body="Day one.").count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_duplicates_create_one_comment(recommendation, url, stakeholder, monkeypatch):
-    """Two retries at once: the second waits for the first's commit, then gets its answer."""
+    """Two retries at once: the second waits for the first's commit, then gets its answer
+    (serialized_rollback: the data migrations' rows come back for the next tests)."""
     create = services.comment_create
 
     def slowly(**kwargs):

@@ -55,8 +55,10 @@ def redis_for_cache_and_broker(private_redis, settings, monkeypatch):  # noqa: F
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
     yield private_redis
-    monkeypatch.undo()
-    celery_app.pool.force_close_all()
+    private_pool = celery_app._pool
+    monkeypatch.undo()  # the app's own pools back
+    if private_pool is not None:
+        private_pool.force_close_all()
 
 
 @needs_redis_server
