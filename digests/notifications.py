@@ -78,14 +78,12 @@ def notify_many(notifications: Sequence[Notification]) -> list[Notification]:
         wanted += [n.pk for n in rows if n.user_id in willing]
     user_ids = [n.user_id for n in created]
 
-    def after_commit():
-        from .tasks import send_notification_email
+    from .tasks import send_notification_email
 
-        _unread_raise(user_ids)
-        for pk in wanted:
-            send_notification_email.delay(pk)
-
-    transaction.on_commit(after_commit)
+    transaction.on_commit(lambda: _unread_raise(user_ids))
+    for pk in wanted:
+        # Queued after the commit; a broker that is down then is logged, never a 500.
+        send_notification_email.delay_on_commit(pk)
     return created
 
 
