@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.exceptions import not_found
-from api.views import content, dialogue, me, moderation, responses
+from api.views import content, dialogue, me, moderation, opinions, responses
 
 app_name = "api"
 
@@ -66,6 +66,11 @@ urlpatterns = [
     ),
     re_path(rf"^{RECOMMENDATION}/updates/$", responses.UpdateListView.as_view(), name="updates"),
     re_path(rf"^{CONSULTATION}/synopsis/$", responses.SynopsisView.as_view(), name="synopsis"),
+    re_path(
+        rf"^{CONSULTATION}/opinion-groups/$",
+        opinions.OpinionGroupsView.as_view(),
+        name="opinion-groups",
+    ),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

@@ -3,7 +3,10 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+from .idempotency import HEADER, MAX_LENGTH
 
 ERROR_STATUSES = {
     "400": "The request is not valid: `fields` names each field at fault.",
@@ -12,7 +15,22 @@ ERROR_STATUSES = {
     "404": "No such thing, or not visible to you.",
     "409": "Someone else acted first (moderation): `message` says who.",
     "429": "Too many requests: wait and try again (see `Retry-After`).",
+    "503": "The database is unreachable just now: try again after `Retry-After` seconds.",
 }
+# On every POST (api.idempotency).
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name=HEADER,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_LENGTH},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any string of your own (e.g. a UUID) that makes the POST safe to retry: for 24 hours, "
+        "a retry with the same key gets the first response again (with the header "
+        "`Idempotent-Replayed: true`) and creates nothing. The same key with another path or "
+        "body is refused with 422. Keys are yours alone: another person's never collide."
+    ),
+)
+IDEMPOTENCY_REUSED = "The Idempotency-Key was sent before with another request: use a new key."
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -29,10 +47,19 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ApiAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "POST":
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction == "response":
-            for code, description in ERROR_STATUSES.items():
+            errors = dict(ERROR_STATUSES)
+            if self.method == "POST":
+                errors["422"] = IDEMPOTENCY_REUSED
+            for code, description in errors.items():
                 if code not in responses:
                     responses[code] = self._get_response_for_code(ErrorSerializer, code)
                     responses[code]["description"] = description

@@ -1,4 +1,4 @@
-"""python -m bench [--only pages|dialogue|responses|digests|import] [--requests N]
+"""python -m bench [--only pages|dialogue|responses|digests|import|opinions] [--requests N]
 
 Creates a database of its own, migrates it, generates the scenarios' data, serves it with
 gunicorn (2 workers) and times each page: the server's time (X-Server-Time-Ms, added by
@@ -19,8 +19,9 @@ from . import database
 from .measure import Page, Result
 from .server import BASE_DIR, Gunicorn
 
-# digests and import: bench/digests.py and bench/seed_import.py, in-process.
-SCENARIOS = ("pages", "dialogue", "responses", "digests", "import")
+# digests and import: bench/digests.py and bench/seed_import.py, in-process; opinions:
+# bench/opinions.py, its own database, after them.
+SCENARIOS = ("pages", "dialogue", "responses", "digests", "import", "opinions")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -128,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         from .seed_import import main as import_main
 
         return import_main(["--keep-db"] if args.keep_db else [])
-    scenarios = [args.only] if args.only else list(SCENARIOS)
+    if args.only == "opinions":  # a computation, no pages: bench/opinions.py on its own
+        from .opinions import main as opinions_main
+
+        return opinions_main(["--keep-db"] if args.keep_db else [])
+    scenarios = [args.only] if args.only else [s for s in SCENARIOS if s != "opinions"]
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     bench_dir = BASE_DIR / "var" / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
@@ -235,7 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: the server's log is var/bench/gunicorn.log", file=sys.stderr)
     for r in varying:
         print(f"bench: FAILED {r.path}: query count varied ({r.queries})", file=sys.stderr)
-    return 1 if failed or varying else 0
+    status = 1 if failed or varying else 0
+    if not args.only:  # last, in a process and on a database of its own (100,000 participants)
+        env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE"}
+        opinions = subprocess.run([sys.executable, "-m", "bench.opinions"], cwd=BASE_DIR, env=env)
+        status = opinions.returncode or status
+    return status
 
 
 if __name__ == "__main__":

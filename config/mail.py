@@ -1,3 +1,7 @@
+import os
+import uuid
+from datetime import datetime
+
 from django.core.mail.backends.filebased import EmailBackend
 
 
@@ -11,10 +15,12 @@ class EmlFileBackend(EmailBackend):
 
     def _get_filename(self):
         if self._fname is None:
-            # Django's name has the second and the connection: messages sent on one connection
-            # within a second (a batch of digests) would share a file. A counter parts them.
-            self._count = getattr(self, "_count", 0) + 1
-            self._fname = f"{super()._get_filename().removesuffix('.log')}-{self._count}.eml"
+            # Sortable by time, unique by the process and a random part: the web process and
+            # the worker's processes write into one folder, within the same second. The file
+            # is created exclusively (send_messages), so a clash fails instead of merging.
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            name = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:12]}.eml"
+            self._fname = os.path.join(self.file_path, name)
         return self._fname
 
     def open(self):
@@ -31,7 +37,7 @@ class EmlFileBackend(EmailBackend):
             if not message.recipients():
                 continue
             self._fname = None
-            with self._lock, open(self._get_filename(), "ab") as self.stream:
+            with self._lock, open(self._get_filename(), "xb") as self.stream:
                 self.write_message(message)
             self.stream = None
             sent += 1

@@ -5,6 +5,7 @@ from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.router")),
     path("", include("api.urls")),
@@ -20,3 +21,6 @@ urlpatterns = [
     ),
     path("", include("recommendations.urls")),
 ]
+
+# A database outage outside a view (a middleware loading the session) is a 503 too.
+handler500 = "config.middleware.server_error"

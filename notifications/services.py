@@ -9,7 +9,6 @@ list is read, raised when a notification is created.
 
 from collections.abc import Sequence
 from contextlib import suppress
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -72,12 +71,10 @@ def notify_many(notifications: Sequence[Notification], *, email: bool = True) ->
         wanted += [n.pk for n in rows if n.user_id in willing]
     user_ids = [n.user_id for n in created]
 
-    def after_commit():
-        _unread_raise(user_ids)
-        for pk in wanted:
-            send_notification_email.delay(pk)
-
-    transaction.on_commit(after_commit)
+    transaction.on_commit(lambda: _unread_raise(user_ids))
+    for pk in wanted:
+        # Queued after the commit; a broker that is down then is logged, never a 500.
+        send_notification_email.delay_on_commit(pk)
     return created
 
 
@@ -126,4 +123,5 @@ def email_queue(name: str, pk: int) -> None:
     """Queue the e-mail when the transaction commits (at once outside one)."""
     if name not in BUILDERS:
         raise KeyError(f"No e-mail is registered as {name!r}.")
-    transaction.on_commit(partial(send_email.delay, name, pk))
+    # A broker that is down then is logged, never a 500 (config.celery.Task).
+    send_email.delay_on_commit(name, pk)

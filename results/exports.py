@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from responses.selectors import response_statuses_by_recommendation
 
+from .opinions.selectors import OpinionGroups, RecommendationScore
 from .selectors import NO_GROUP, Report
 
 STANCES = ("endorse", "reservations", "oppose")
@@ -25,13 +26,17 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def report_csv(report: Report) -> str:
+def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
     """One row per recommendation, pillar by pillar: its current and original wording, the
     accepted amendments that changed it, its positions (in all and by stakeholder group), the
     number of groups endorsing it, its consensus score and divisiveness, and the status of the
-    organisers' published response (blank while awaited)."""
+    organisers' published response (blank while awaited); then, from the latest run of the
+    opinion groups, its group-informed consensus, divisiveness and divergence, and each
+    opinion group's share of endorsements."""
     results = report.results
     responded = response_statuses_by_recommendation(consultation=results.consultation)
+    opinion_groups = opinions.groups if opinions else []
+    scores = {s.recommendation.pk: s for s in opinions.recommendations} if opinions else {}
     group_names = [g.name for g in results.groups] + [NO_GROUP]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -55,6 +60,10 @@ def report_csv(report: Report) -> str:
             "divisiveness",
             *(f"{name}: {stance}" for name in group_names for stance in STANCES),
             "response_status",
+            "opinion_consensus",
+            "opinion_divisiveness",
+            "opinion_divergence",
+            *(f"Opinion group {chr(ord('A') + g.label)}: endorse share" for g in opinion_groups),
         ]
     )
     for pillar, entries in report.by_pillar:
@@ -92,9 +101,21 @@ def report_csv(report: Report) -> str:
                         for s in STANCES
                     ),
                     responded.get(r.pk, ""),
+                    *_opinion_cells(scores.get(r.pk), opinion_groups),
                 ]
             )
     return out.getvalue()
+
+
+def _opinion_cells(score: RecommendationScore | None, groups: list) -> list[str]:
+    if score is None:
+        return [""] * (3 + len(groups))
+    return [
+        _number(score.consensus),
+        _number(score.divisiveness),
+        _number(score.divergence),
+        *(_number(share) for share in score.agreement),
+    ]
 
 
 def report_html(report: Report, *, request=None, for_pdf: bool = False) -> str:

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
@@ -7,6 +8,8 @@ from recommendations.selectors import consultation_get_visible
 from . import exports, selectors
 from .charts import activity_chart, consensus_chart
 from .forms import PillarFilterForm
+from .opinions import selectors as opinion_selectors
+from .opinions.charts import group_colour, opinion_map
 from .search import clean_query, search
 
 
@@ -96,9 +99,34 @@ def report_csv(request, slug):
     report, refusal = _report(request, slug)
     if refusal:
         return refusal
+    opinions = opinion_selectors.opinion_groups_latest(consultation=report.results.consultation)
     return _download(
-        exports.report_csv(report),
+        exports.report_csv(report, opinions),
         content_type="text/csv; charset=utf-8",
         report=report,
         extension="csv",
     )
+
+
+def opinion_groups(request, slug):
+    """The opinion groups of the latest run: the map, a card per group, the lists."""
+    consultation = consultation_get_visible(user=request.user, slug=slug)
+    by = "declared" if request.GET.get("colour") == "declared" else "group"
+    groups = opinion_selectors.opinion_groups_latest(consultation=consultation)
+    context = {"consultation": consultation, "groups": groups, "by": by}
+    if groups is not None:
+        context["map"] = opinion_map(groups, by=by)
+        context["colours"] = {g.label: group_colour(g.label) for g in groups.groups}
+    return render(request, "results/opinion_groups.html", context)
+
+
+@login_required
+def opinion_groups_mine(request, slug):
+    """The signed-in person's own opinion group: shown to them, and on no other page."""
+    consultation = consultation_get_visible(user=request.user, slug=slug)
+    groups = opinion_selectors.opinion_groups_latest(consultation=consultation)
+    mine = opinion_selectors.opinion_group_of(user=request.user, groups=groups)
+    context = {"consultation": consultation, "groups": groups, "group": mine}
+    if mine is not None:
+        context["colours"] = {mine.label: group_colour(mine.label)}
+    return render(request, "results/opinion_group_mine.html", context)

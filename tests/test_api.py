@@ -704,8 +704,9 @@ LISTS = {
     "breakdown": ("{r}positions/breakdown/", 6 + 1),  # + the counts by group and stance
     "amendments": ("{r}amendments/", 6 + 2),  # + count, page
     "notifications": ("/api/notifications/", 2),  # count, page
-    # consultation, recommendations, counts, the published responses' statuses
-    "results": ("{c}results.json", 4),
+    # consultation, recommendations, counts, the published responses' statuses, the latest
+    # opinion-group run (none here)
+    "results": ("{c}results.json", 5),
 }
 
 

@@ -73,6 +73,7 @@ MATRIX = [
     ),
     ("get", "/api/consultations/closed/synopsis/", None, ALL_200),
     ("get", C + "synopsis/", None, (404, 404, 404, 404, 404)),
+    ("get", C + "opinion-groups/", None, ALL_200),
     ("get", "/api/schema/", None, ALL_200),
     ("get", "/api/docs/", None, ALL_200),
     # Drafts: staff only (moderators and admins are staff).
@@ -80,6 +81,7 @@ MATRIX = [
     ("get", DRAFT + "recommendations/", None, STAFF_ONLY),
     ("get", DRAFT + "recommendations/D1/comments/", None, STAFF_ONLY),
     ("get", DRAFT + "results.json", None, STAFF_ONLY),
+    ("get", DRAFT + "opinion-groups/", None, STAFF_ONLY),
     # Comments.
     ("post", R + "comments/", {"body": "A point."}, CONTRIBUTE_201),
     ("post", R + "comments/", {"body": "A reply.", "parent": "{comment}"}, CONTRIBUTE_201),

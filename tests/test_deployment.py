@@ -22,9 +22,10 @@ from celery.beat import Scheduler
 from celery.bin.base import CLIContext
 from celery.bin.celery import celery as celery_cli
 from celery.utils.imports import symbol_by_name
+from django.conf import settings
 from django.core import signals
 from django.core.management import get_commands, load_command_class
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections, connections
 from gunicorn.config import Config as GunicornConfig
 
 import config.celery
@@ -231,7 +232,7 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
     assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
     assert "8000:8000" in services["web"]["ports"]
-    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     # The worker answers a ping through the broker under its own node name.
     ping = _worker_healthcheck()
     assert ping[:5] == ["celery", "-A", "config", "inspect", "ping"]
@@ -255,6 +256,10 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     # worker and beat start once web has migrated the database (web is healthy then).
     assert "web" in project["worker"]["depends_on"]
     assert "web" in project["beat"]["depends_on"]
+    # Each project service is restarted when it dies and has a health check.
+    for name, service in project.items():
+        assert service["restart"] == "unless-stopped", name
+        assert service["healthcheck"]["test"], name
 
 
 def test_a_one_shot_setup_migrates_and_imports_then_web_only_serves():
@@ -276,11 +281,11 @@ def test_a_one_shot_setup_migrates_and_imports_then_web_only_serves():
 
     worker = _command(_project_services()["worker"])
     assert worker[:4] == ["celery", "-A", "config", "worker"]
+    # As the Procfile's worker (tests/test_worker_outages.py runs that one through outages).
+    assert {"--without-gossip", "--without-mingle"} <= set(worker)
     beat = _command(_project_services()["beat"])
     assert beat[:4] == ["celery", "-A", "config", "beat"]
-    assert beat[beat.index("--scheduler") + 1] == (
-        "django_celery_beat.schedulers:DatabaseScheduler"
-    )
+    assert beat[beat.index("--scheduler") + 1] == "config.beat:HeartbeatScheduler"
 
 
 @pytest.mark.parametrize(("service", "argv"), _entry_points())
@@ -322,11 +327,11 @@ def test_each_command_the_image_runs_is_a_real_entry_point(service, argv):
 
 
 @pytest.mark.django_db
-def test_the_gunicorn_application_is_a_wsgi_application_serving_healthz():
+def test_the_gunicorn_application_is_a_wsgi_application_serving_readyz():
     module, _, attribute = _gunicorn_app(_dockerfile_cmd()).partition(":")
     # wsgiref's validator asserts that the application and its response follow PEP 3333.
     application = wsgiref.validate.validator(getattr(import_module(module), attribute))
-    environ = {"PATH_INFO": "/healthz", "SCRIPT_NAME": "", "QUERY_STRING": ""}
+    environ = {"PATH_INFO": "/readyz", "SCRIPT_NAME": "", "QUERY_STRING": ""}
     wsgiref.util.setup_testing_defaults(environ)
     started = {}
 
@@ -346,13 +351,19 @@ def test_the_gunicorn_application_is_a_wsgi_application_serving_healthz():
         signals.request_finished.connect(close_old_connections)
     assert started["status"] == "200 OK"
     assert started["headers"]["Content-Type"] == "application/json"
-    assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert json.loads(body) == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "cache": "ok",
+        "required": ["database"],
+    }
 
 
 def _web_healthcheck(url: str) -> subprocess.CompletedProcess:
     test = _compose()["services"]["web"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
-    assert "http://127.0.0.1:8000/healthz" in test[3]
+    assert "http://127.0.0.1:8000/readyz" in test[3]
     script = test[3].replace("http://127.0.0.1:8000", url)
     return _run([sys.executable, "-c", script], _environ(ALLOWED_HOSTS="localhost,127.0.0.1"))
 
@@ -365,11 +376,11 @@ def test_the_web_healthcheck_passes_on_a_healthy_server_and_fails_on_a_503(
 ):
     assert _web_healthcheck(live_server.url).returncode == 0
 
-    # The broker unreachable (nothing listens on port 1): /healthz answers 503.
-    connect = config.celery.app.connection_for_write
-    monkeypatch.setattr(
-        config.celery.app, "connection_for_write", lambda: connect(url="redis://127.0.0.1:1/0")
-    )
+    # The database unreachable (for the server's thread too): /readyz answers 503.
+    def refuse(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(type(connections["default"]), "ensure_connection", refuse)
     result = _web_healthcheck(live_server.url)
     assert result.returncode != 0
     assert "503" in result.stderr
@@ -604,3 +615,23 @@ def test_production_stops_without_each_required_variable(variable):
 def test_production_stops_on_a_malformed_variable(variable, value):
     env = _environ(**{**PRODUCTION_ENV, variable: value})
     _stops_naming(_manage("check", "--deploy", env=env), variable)
+
+
+def _beat_healthcheck(heartbeat: Path) -> subprocess.CompletedProcess:
+    test = _compose()["services"]["beat"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    # The image's /app is the project folder: the file is the setting's default there.
+    default = Path("/app") / Path(settings.BEAT_HEARTBEAT_FILE).relative_to(ROOT)
+    assert f'"{default}"' in test[3]
+    return _run([sys.executable, "-c", test[3].replace(str(default), str(heartbeat))], _environ())
+
+
+def test_the_beat_healthcheck_passes_on_a_fresh_heartbeat_and_fails_on_a_stale_or_none(
+    tmp_path,
+):
+    heartbeat = tmp_path / "beat-heartbeat"
+    assert _beat_healthcheck(heartbeat).returncode != 0  # beat never ticked
+    heartbeat.touch()
+    assert _beat_healthcheck(heartbeat).returncode == 0
+    os.utime(heartbeat, (0, os.path.getmtime(heartbeat) - 120))
+    assert _beat_healthcheck(heartbeat).returncode != 0

@@ -1,4 +1,5 @@
-"""/healthz, and Celery through its real components: beat → broker → worker → database."""
+"""/healthz and /readyz, and Celery through its real components: beat → broker → worker →
+database."""
 
 import os
 import subprocess
@@ -18,38 +19,63 @@ from config.celery import app as celery_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.django_db
-def test_healthz_is_200_when_database_and_broker_answer(client):
+def test_healthz_is_liveness_and_checks_nothing_else(client, monkeypatch):
+    """No database access (no django_db mark): liveness answers while the database is down."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok"}
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
+def test_readyz_is_200_when_database_broker_and_cache_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "cache": "ok",
+        "required": ["database"],
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_names_an_unreachable_broker_and_stays_200(client, monkeypatch):
+    """The broker is optional: requests succeed without it, so the load balancer keeps us."""
     # Nothing listens on port 1: the connection is refused at once.
     connect = celery_app.connection_for_write
     monkeypatch.setattr(
         celery_app, "connection_for_write", lambda: connect(url="redis://127.0.0.1:1/0")
     )
-    response = client.get("/healthz")
-    assert response.status_code == 503
+    response = client.get("/readyz")
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
-    assert body["database"] == "ok"
+    assert body["status"] == "degraded"
+    assert body["database"] == "ok" and body["cache"] == "ok"
     assert body["broker"].startswith("error:")
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
+def test_readyz_names_a_cache_that_keeps_nothing(client, monkeypatch):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(cache, "get", lambda *args, **kwargs: None)  # as django-redis when down
+    body = client.get("/readyz").json()
+    assert body["status"] == "degraded"
+    assert body["cache"] == "error: the cache did not keep a value (unreachable?)"
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     from django.db import OperationalError
 
     def refuse():
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(connection, "ensure_connection", refuse)
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
     assert response.json()["database"] == "error: OperationalError: connection refused"
 
 
@@ -108,6 +134,7 @@ def test_beat_schedules_and_a_real_worker_runs_the_session_cleanup():
         crontab=None, interval=every_second
     )
 
+    started = time.time()
     worker = _start("worker", "--pool", "solo", "--without-mingle", "--without-gossip")
     beat = _start("beat", "--max-interval", "1")
     try:
@@ -127,3 +154,5 @@ def test_beat_schedules_and_a_real_worker_runs_the_session_cleanup():
     assert Session.objects.filter(session_key__startswith="current").exists()
     assert "accounts.tasks.clear_expired_sessions" in worker_log
     assert "succeeded" in worker_log
+    # beat's scheduler (config.beat) left its heartbeat for compose's health check.
+    assert Path(settings.BEAT_HEARTBEAT_FILE).stat().st_mtime >= started - 1

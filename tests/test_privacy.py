@@ -185,8 +185,8 @@ def test_the_download_makes_the_same_queries_whatever_the_number_of_contribution
     # 12 response revisions, 13 implementation updates; 14 seed imports run, 15 wordings
     # credited; 16 comments, 17 their revisions, 18 positions, 19 amendments,
     # 20 endorsements, 21 follows; 22 flags raised, 23 moderation log rows about them,
-    # 24 appeals; 25 API tokens; 26 digests.
-    with django_assert_num_queries(26):
+    # 24 appeals; 25 API tokens, 26 idempotency keys; 27 opinion groups; 28 digests.
+    with django_assert_num_queries(28):
         data = download(client)
     assert len(data["comments"]) == len(data["positions"]) == len(data["amendments"]) == size
 

@@ -1,6 +1,7 @@
 """No public URL changes when the code moves: every route the site serves, with its name, is
-the list recorded in tests/data/urls.txt (written from the code before the apps were split
-into layers; regenerate it only for a URL that is meant to change).
+the list recorded in tests/data/urls.txt, written from the code before the apps were split
+into layers (and again from main's code, without the layers, once the other branches' new
+pages had landed); regenerate it only for a URL that is meant to change.
 
 The admin's own URLs follow its models: those of a model that moved app (Notification's
 e-mail row, from digests to notifications) move with it, and a new model adds its own."""

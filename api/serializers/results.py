@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from ..opinions_serializers import OpinionGroupsSerializer
 from .dialogue import StanceCountsSerializer
 
 
@@ -30,3 +31,6 @@ class ResultsSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     stances = serializers.ListField(child=serializers.CharField())
     recommendations = ResultRecommendationSerializer(many=True)
+    opinion_groups = OpinionGroupsSerializer(
+        allow_null=True, help_text="The latest run of the opinion groups; null before any."
+    )

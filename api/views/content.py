@@ -21,6 +21,7 @@ from recommendations.models import (
     Recommendation,
     RecommendationVersion,
 )
+from results.opinions.selectors import opinion_groups_latest
 
 from .. import selectors
 from ..filters import ConsultationFilterBackend, RecommendationApiFilter
@@ -250,6 +251,7 @@ class _Results(ConsultationScoped, APIView):
 
     def get(self, request, *args, **kwargs):
         results = selectors.consultation_results(consultation=self.consultation)
+        results["opinion_groups"] = opinion_groups_latest(consultation=self.consultation)
         response = Response(ResultsSerializer(results).data)
         filename = f"{self.consultation.slug}-results.{self.extension}"
         response["Content-Disposition"] = f'inline; filename="{filename}"'

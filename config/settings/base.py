@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A database outage answers 503 (config.urls.handler500 covers what middleware raises).
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ from STATIC_ROOT under gunicorn (production.py stores it compressed
     # and with hashed names, so that it can be cached for ever).
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.RequireMFAForRolesMiddleware",
+    # POSTs under /api/ with an Idempotency-Key header: a retry gets the first response.
+    "api.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -107,9 +111,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The Retry-After (seconds) of the 503 that a database outage answers (config.middleware).
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
+def redis_cache_fails_open(caches: dict) -> dict:
+    """The cache is optional: with django-redis (what django-environ picks for redis:// URLs)
+    an unreachable Redis is a miss (DJANGO_REDIS_IGNORE_EXCEPTIONS below), found out within a
+    second, so pages, rate limits and throttles carry on without it (README, design notes)."""
+    for cache in caches.values():
+        if cache["BACKEND"] == "django_redis.cache.RedisCache":
+            options = cache.setdefault("OPTIONS", {})
+            options.setdefault("SOCKET_CONNECT_TIMEOUT", 1)
+            options.setdefault("SOCKET_TIMEOUT", 1)
+    return caches
+
+
+CACHES = redis_cache_fails_open(
+    {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+)
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "config.cache"  # one warning line per call (config.logging)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -124,6 +148,8 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # django-ratelimit: contributions are limited per person (see consultation/ratelimits.py).
+# Without the cache the counts are unknown: let the contribution through (fail open).
+RATELIMIT_FAIL_OPEN = True
 RATELIMIT_RATES = {
     "comment": env.str("RATELIMIT_COMMENT", default="10/m"),
     "amendment": env.str("RATELIMIT_AMENDMENT", default="5/h"),
@@ -162,6 +188,10 @@ MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
 # The largest seed file the import command and the admin upload accept (bytes).
 SEED_MAX_BYTES = env.int("SEED_MAX_BYTES", default=5 * 1024 * 1024)
 DELETED_ACCOUNTS_KEEP_POSITIONS = env.bool("DELETED_ACCOUNTS_KEEP_POSITIONS", default=True)
+# Opinion groups (results/opinions/): a participant counts with at least this many positions;
+# a group needs at least this many people (never fewer than 5, for privacy).
+OPINION_GROUPS_MIN_POSITIONS = env.int("OPINION_GROUPS_MIN_POSITIONS", default=3)
+OPINION_GROUPS_MIN_GROUP_SIZE = env.int("OPINION_GROUPS_MIN_GROUP_SIZE", default=5)
 
 LANGUAGE_CODE = "en"
 # The interface speaks Belgium's three languages and English; contributions stay in the
@@ -219,12 +249,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A web request that queues a task while the broker is down waits at most this long (seconds)
+# before config.celery.Task logs the failure and lets the request succeed.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
+# Touched by beat at each tick; compose's health check of beat reads its age.
+BEAT_HEARTBEAT_FILE = env.str("BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "beat-heartbeat"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"cache_unavailable": {"()": "config.logging.CacheUnavailable"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"config.cache": {"filters": ["cache_unavailable"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

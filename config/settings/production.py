@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, redis_cache_fails_open
 
 
 def _required(name: str) -> str:
@@ -52,9 +52,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = _required_url("CELERY_BROKER_URL", ("redis", "rediss"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CACHES = {
-    "default": env.cache("CACHE_URL", default=_required_url("REDIS_URL", ("redis", "rediss")))
-}
+CACHES = redis_cache_fails_open(
+    {"default": env.cache("CACHE_URL", default=_required_url("REDIS_URL", ("redis", "rediss")))}
+)
 vars().update(
     env.email("EMAIL_URL", default=_required_url("EMAIL_URL", ("smtp", "smtp+tls", "smtp+ssl")))
 )

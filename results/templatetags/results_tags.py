@@ -2,6 +2,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from results.charts import score_text
+from results.opinions import selectors as opinion_selectors
 from results.selectors import NO_GROUP
 
 register = template.Library()
@@ -23,3 +24,18 @@ def group_name(value):
     """A stakeholder group's name as the results show it: the row of the positions from people
     who gave no group (NO_GROUP, English in the CSV's columns) in the active language."""
     return _("No group given") if value == NO_GROUP else value
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)
+
+
+@register.filter
+def index(sequence, i):
+    return sequence[i]
+
+
+@register.filter
+def opinion_group_name(label):
+    return opinion_selectors.group_name(label)

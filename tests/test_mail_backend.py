@@ -1,0 +1,54 @@
+"""The embedded e-mail backend (config.mail.EmlFileBackend): one message per .eml file, even
+when several processes (web, the worker's children) write into one folder in the same second."""
+
+import email
+import os
+import subprocess
+import sys
+import time
+from email.policy import default as email_policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_PROCESS = 25
+
+# Each process waits for the same moment, then sends its messages one connection each, as a
+# task does: identical processes pick the same names if the names depend on the second alone.
+SENDER = """
+import os, sys, time
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+import django
+django.setup()
+from django.core.mail import EmailMessage
+from config.mail import EmlFileBackend
+start = float(sys.argv[1])
+time.sleep(max(0, start - time.time()))
+for i in range(int(sys.argv[2])):
+    backend = EmlFileBackend(file_path=sys.argv[3])
+    message = EmailMessage(f"{sys.argv[4]} {i}", "body", "from@example.org", ["to@example.org"])
+    backend.send_messages([message])
+"""
+
+
+def test_two_processes_sending_in_the_same_second_write_one_message_per_file(tmp_path):
+    start = time.time() + 3  # both processes are up (Django set up) by then
+    senders = [
+        subprocess.Popen(
+            [sys.executable, "-c", SENDER, str(start), str(PER_PROCESS), str(tmp_path), name],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        )
+        for name in ("first", "second")
+    ]
+    assert [p.wait(timeout=60) for p in senders] == [0, 0]
+
+    files = sorted(tmp_path.glob("*.eml"))
+    subjects = []
+    for path in files:
+        raw = path.read_bytes()
+        assert raw.count(b"\nSubject: ") + raw.startswith(b"Subject: ") == 1, path.name
+        subjects.append(email.message_from_bytes(raw, policy=email_policy)["Subject"])
+    assert len(files) == 2 * PER_PROCESS
+    assert sorted(subjects) == sorted(
+        f"{name} {i}" for name in ("first", "second") for i in range(PER_PROCESS)
+    )
