@@ -89,3 +89,12 @@ def test_the_moved_models_keep_their_tables_content_types_and_task_name():
     assert not ContentType.objects.filter(app_label="consultation", model="notification").exists()
     # Messages queued before the move still find their task.
     assert send_notification_email.name == "digests.tasks.send_notification_email"
+
+
+def test_no_module_of_the_apps_is_over_500_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in _modules()
+        if (n := len(path.read_text().splitlines())) > 500
+    }
+    assert long == {}
