@@ -65,7 +65,8 @@ def _with_database(factory_class):
 
 for _factory in FACTORIES:
     register(_factory)
-    globals()[f"{_factory.__name__}_fixture"] = _with_database(_factory)
+    # In place of the factory fixture pytest-factoryboy defines (same name): it asks for `db`.
+    globals()[f"{underscore(_factory._meta.model.__name__)}_factory"] = _with_database(_factory)
 
 
 # The recommendation most tests discuss: P1-R1 of a small open consultation.

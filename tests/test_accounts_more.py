@@ -372,11 +372,13 @@ def test_the_download_makes_the_same_queries_however_long_the_history(
         size=size,
     )
     # 1 the user with group, 2 pillars of interest, 3 roles, 4 consents, 5 addresses,
-    # 6 authenticators, 7 invitations, 8 comments, 9 their revisions, 10 positions,
-    # 11 amendments, 12 wordings credited, 13 endorsements, 14 follows, 15 notifications
-    # (with their e-mails), 16 API tokens, 17 flags raised, 18 the moderation log's rows
-    # about them, 19 appeals, 20 digests.
-    with django_assert_num_queries(20):
+    # 6 authenticators, 7 invitations; then each app's privacy.py: 8 notifications (with
+    # their e-mails); 9 responses drafted or reviewed, 10 response revisions,
+    # 11 implementation updates; 12 seed imports run, 13 wordings credited; 14 comments,
+    # 15 their revisions, 16 positions, 17 amendments, 18 endorsements, 19 follows; 20 flags
+    # raised, 21 the moderation log's rows about them, 22 appeals; 23 API tokens,
+    # 24 idempotency keys; 25 opinion groups; 26 digests.
+    with django_assert_num_queries(26):
         data = user_data_export(user=person)
     assert len(data["digests"]) == len(data["api_tokens"]) == size
     assert len(data["moderation_actions_about_you"]) == 3 * size + 4
