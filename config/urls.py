@@ -5,6 +5,7 @@ from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("csp-report/", views.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_router")),
     path("", include("api.urls")),

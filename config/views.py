@@ -1,6 +1,11 @@
+import json
+import logging
+
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
 
@@ -32,3 +37,22 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
     )
+
+
+csp_logger = logging.getLogger("csp.report")
+# A report is a few hundred bytes; anything much larger is not one.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
+@csrf_exempt  # browsers send reports without a CSRF token, and a report changes nothing
+@require_POST
+def csp_report(request):
+    """Log the Content-Security-Policy violations browsers report (`report-uri`), then 204."""
+    if int(request.headers.get("Content-Length") or 0) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        report = json.loads(request.body or b"null")
+    except ValueError:
+        return HttpResponse(status=400)
+    csp_logger.warning("Content-Security-Policy violation: %s", json.dumps(report)[:2000])
+    return HttpResponse(status=204)
