@@ -8,11 +8,13 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from consultation.services import ContributionRefused
+from core.throttling import mark_throttled, throttled_text
 from moderation.services import AlreadyDecided
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -22,6 +24,19 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "Someone else acted first."
     default_code = "already_decided"
+
+
+class Throttled(exceptions.Throttled):
+    """A throttle with its reason; the handler adds when to try again (core.throttling)."""
+
+    def __init__(self, wait: float, reason: str):
+        super().__init__(wait=wait)
+        self.reason = reason
+
+
+def _throttled_body(exc: exceptions.Throttled) -> dict:
+    reason = getattr(exc, "reason", None) or _("You have sent too many requests.")
+    return error_body("throttled", throttled_text(str(reason), exc.wait or 1))
 
 
 def _from_django_validation(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -88,6 +103,9 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a server error: Django's handler answers it
+    if isinstance(exc, exceptions.Throttled):
+        response.data = _throttled_body(exc)
+        return mark_throttled(response, exc.wait or 1)
     response.data = _body_for(exc)
     return response
 

@@ -17,3 +17,6 @@ urlpatterns = [
     path("", include("consultation.urls")),
     path("", include("recommendations.urls")),
 ]
+
+# allauth's own limits (sign-up, password reset, e-mail confirmation) answer through this.
+handler429 = "config.views.too_many_requests"

@@ -1,6 +1,8 @@
 import json
 import logging
 
+from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -8,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
+from core import throttling
 
 
 def _check_database() -> str:
@@ -56,3 +59,14 @@ def csp_report(request):
         return HttpResponse(status=400)
     csp_logger.warning("Content-Security-Policy violation: %s", json.dumps(report)[:2000])
     return HttpResponse(status=204)
+
+
+def too_many_requests(request):
+    """allauth's 429 (sign-up, password reset, confirmation e-mails), with Retry-After: its
+    longest configured window, the most one might have to wait."""
+    durations = [
+        rate.duration
+        for rates in settings.ACCOUNT_RATE_LIMITS.values()
+        for rate in allauth_ratelimit.parse_rates(rates)
+    ]
+    return throttling.too_many_requests(request, max(durations, default=60))
