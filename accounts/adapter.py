@@ -13,6 +13,7 @@ from core.throttling import too_many_requests
 
 from . import login_throttle
 from .tasks import send_account_email
+from .validators import MAX_PASSWORD_LENGTH
 
 logger = logging.getLogger(__name__)
 TOO_MANY_FAILURES = _("Too many failed sign-ins from this address for this account.")
@@ -37,6 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
     # -- Sign-in throttling (accounts.login_throttle) ----------------------------------------
 
     def pre_authenticate(self, request, **credentials):
+        if len(credentials.get("password") or "") > MAX_PASSWORD_LENGTH:
+            raise self.validation_error("email_password_mismatch")  # never hashed
         email, client = credentials.get("email") or "", self.get_client_ip(request)
         if wait := login_throttle.wait_before_next(email, client):
             raise ImmediateHttpResponse(too_many_requests(request, wait, str(TOO_MANY_FAILURES)))
