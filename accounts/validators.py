@@ -1,7 +1,13 @@
-"""Password rules beyond Django's (AUTH_PASSWORD_VALIDATORS)."""
+"""Rules on account fields that the web forms and the API share, and the password rules
+beyond Django's (AUTH_PASSWORD_VALIDATORS)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
+
+# A stakeholder profile names its person and their stakeholder group: the profile form
+# (accounts.forms.ProfileForm) and PATCH /api/me/ (api.serializers.ProfileSerializer) both
+# refuse these empty.
+PROFILE_REQUIRED_FIELDS = ("display_name", "stakeholder_group")
 
 # ASVS V6: at least 64 characters must be allowed; past a limit a password is refused before
 # it is hashed, so that a megabyte of "password" cannot cost the server a second of hashing.
