@@ -209,6 +209,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plant to patient"
 # Moderators and consultation admins must have two-factor authentication before they act.
 MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
+# `make run`'s demo logins (create_demo_users): never with the production settings.
+DEMO_USERS_ALLOWED = True
 # When a person deletes their account: keep their positions (under "Former participant"),
 # as their comments and amendments are kept, or delete them (README, design notes).
 DELETED_ACCOUNTS_KEEP_POSITIONS = env.bool("DELETED_ACCOUNTS_KEEP_POSITIONS", default=True)
