@@ -445,14 +445,18 @@ class ProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "interests_declared_at"]
         extra_kwargs = {"transparency_register_id": {"validators": []}}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The profile form's rule (accounts.validators): never empty, even in a PATCH.
+    def validate(self, attrs):
+        # The profile form's rule (accounts.validators): never emptied, even in a PATCH. (On
+        # input only: a person who never gave a group still reads as `null`.)
+        errors = {}
         for name in PROFILE_REQUIRED_FIELDS:
-            field = self.fields[name]
-            field.allow_null = False
-            if hasattr(field, "allow_blank"):
-                field.allow_blank = False
+            if name in attrs and attrs[name] in (None, ""):
+                code = "null" if attrs[name] is None else "blank"
+                message = self.fields[name].error_messages.get(code, "This field may not be empty.")
+                errors[name] = [serializers.ErrorDetail(str(message), code=code)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class PreferencesSerializer(serializers.ModelSerializer):
