@@ -52,13 +52,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy and Permissions-Policy on every response (Referrer-Policy and
-    # Cross-Origin-Opener-Policy come from SecurityMiddleware, settings below).
-    "csp.middleware.CSPMiddleware",
-    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Serves /static/ from STATIC_ROOT under gunicorn (production.py stores it compressed
     # and with hashed names, so that it can be cached for ever).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response of the site (static
+    # files run nothing; Referrer-Policy and Cross-Origin-Opener-Policy come from
+    # SecurityMiddleware, settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
