@@ -44,3 +44,13 @@ def send_invitation(invitation: Invitation) -> None:
     now = timezone.now()
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
     invitation.sent_at = now
+
+
+def send_rendered(
+    *, subject: str, body: str, from_email: str, to: list[str], alternatives: list
+) -> None:
+    """Send an allauth message that accounts.adapter rendered in the request."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    for content, mimetype in alternatives:
+        message.attach_alternative(content, mimetype)
+    message.send()

@@ -1,11 +1,13 @@
 """What the API reads and accepts. No logic here: writes go through the services, which
 check every rule and every limit; these only describe shapes and types."""
 
+from django.db import models
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import StakeholderGroup, User
+from accounts.validators import PROFILE_REQUIRED_FIELDS
 from consultation.models import Amendment, Comment, ModerationState, Notification, Position
 from moderation.models import Appeal, Flag, ModerationAction
 from moderation.selectors import QUEUE_SORTS, QUEUE_STATES
@@ -19,6 +21,7 @@ from recommendations.models import (
     SeedImport,
 )
 
+from .fields import StrictCharField
 from .opinions_serializers import OpinionGroupsSerializer
 
 # Database integers: larger numbers are not found rather than an error of the database's.
@@ -332,7 +335,7 @@ class CommentThreadQuerySerializer(serializers.Serializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = StrictCharField(allow_blank=True, trim_whitespace=False)
     parent = IdField(required=False, allow_null=True, help_text="The comment this replies to.")
     amendment = IdField(
         required=False, allow_null=True, help_text="The amendment this comment is about."
@@ -340,7 +343,7 @@ class CommentCreateSerializer(serializers.Serializer):
 
 
 class CommentEditSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = StrictCharField(allow_blank=True, trim_whitespace=False)
 
 
 class PositionSerializer(serializers.ModelSerializer):
@@ -368,7 +371,7 @@ class PositionSerializer(serializers.ModelSerializer):
 
 class PositionTakeSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(choices=Position.Stance.choices)
-    reason = serializers.CharField(
+    reason = StrictCharField(
         allow_blank=True, required=False, default="", help_text="Required unless endorsing."
     )
     on_behalf_of_organisation = serializers.BooleanField(required=False, default=False)
@@ -440,16 +443,16 @@ class AmendmentDetailSerializer(AmendmentSerializer):
 
 
 class AmendmentProposeSerializer(serializers.Serializer):
-    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    justification = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    title = StrictCharField(allow_blank=True, trim_whitespace=False)
+    body = StrictCharField(allow_blank=True, trim_whitespace=False)
+    justification = StrictCharField(allow_blank=True, trim_whitespace=False)
     evidence_links = serializers.ListField(
-        child=serializers.CharField(allow_blank=True), required=False, default=list
+        child=StrictCharField(allow_blank=True), required=False, default=list
     )
 
 
 class DecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         allow_blank=True, required=False, default="", help_text="Required to reject."
     )
 
@@ -458,13 +461,18 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
     stakeholder_group = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=StakeholderGroup.objects.all(),
         allow_null=True,
         required=False,
     )
-    interests = serializers.CharField(required=False, allow_blank=True)
+    interests = StrictCharField(required=False, allow_blank=True)
     affiliation_verified = serializers.BooleanField(
         source="is_affiliation_verified", read_only=True
     )
@@ -486,6 +494,19 @@ class ProfileSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "email", "interests_declared_at"]
         extra_kwargs = {"transparency_register_id": {"validators": []}}
+
+    def validate(self, attrs):
+        # The profile form's rule (accounts.validators): never emptied, even in a PATCH. (On
+        # input only: a person who never gave a group still reads as `null`.)
+        errors = {}
+        for name in PROFILE_REQUIRED_FIELDS:
+            if name in attrs and attrs[name] in (None, ""):
+                code = "null" if attrs[name] is None else "blank"
+                message = self.fields[name].error_messages.get(code, "This field may not be empty.")
+                errors[name] = [serializers.ErrorDetail(str(message), code=code)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class PreferencesSerializer(serializers.ModelSerializer):
@@ -730,7 +751,7 @@ class LogQuerySerializer(serializers.Serializer):
 
 class AppealCreateSerializer(serializers.Serializer):
     decision = IdField(help_text="The moderator's decision (a log row's id) you appeal.")
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    text = StrictCharField(allow_blank=True, trim_whitespace=False)
 
 
 class AppealSerializer(serializers.ModelSerializer):

@@ -51,7 +51,7 @@ def rec_url(recommendation, tail=""):
 def error_of(response):
     body = response.json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert set(body["error"]) == {"code", "message", "fields", "codes"}, body
     return body["error"]
 
 
@@ -267,6 +267,7 @@ def test_service_validation_error_is_a_400_with_its_words(api, recommendation, s
         "code": "invalid",
         "message": "body: Keep it under 5,000 characters (it has 5,001).",
         "fields": {"body": ["Keep it under 5,000 characters (it has 5,001)."]},
+        "codes": {"body": ["invalid"]},
     }
 
 
@@ -303,6 +304,7 @@ def test_service_permission_denied_maps_to_403(api, recommendation, stakeholder,
         "code": "contribution_refused",
         "message": "Refused by the service.",
         "fields": {},
+        "codes": {},
     }
 
 
@@ -318,6 +320,7 @@ def test_error_bodies_of_401_404_405_and_unknown_addresses(api, recommendation, 
         "code": "not_found",
         "message": "No such consultation.",
         "fields": {},
+        "codes": {},
     }
     assert api.get(rec_url(recommendation, "comments/999/")).status_code == 404
 

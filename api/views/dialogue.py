@@ -6,14 +6,15 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from consultation import selectors, services
 from consultation.diffs import word_diff
 from consultation.models import Amendment, Comment, Position
-from consultation.ratelimits import over_limit
+from consultation.ratelimits import CONTRIBUTING_TOO_FAST, over_limit
 
+from ..exceptions import Throttled
 from ..pagination import SelectorPagePagination
 from ..permissions import CanContribute, ObjectRules, TwoFactorForRoles
 from ..serializers import (
@@ -32,15 +33,11 @@ from ..serializers import (
 )
 from .base import RecommendationScoped, is_schema_generation, page_response
 
-RATE_LIMITED = (
-    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
-)
-
 
 def _rate_limit(request, kind: str) -> None:
     """The per-person limits of the pages (django-ratelimit), for the same contributions."""
-    if over_limit(request._request, kind):
-        raise Throttled(detail=RATE_LIMITED)
+    if wait := over_limit(request._request, kind):
+        raise Throttled(wait, CONTRIBUTING_TOO_FAST)
 
 
 def _input(serializer_class, data):

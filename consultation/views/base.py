@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 
 from recommendations import selectors as recommendation_selectors
 
-from ..ratelimits import over_limit
-
 
 def load_recommendation(request, slug: str, reference: str):
     """The recommendation, or 404 to anyone who may not see its consultation."""
@@ -41,17 +39,3 @@ def refuse(request, message: str, *, status: int, back: str) -> HttpResponse:
         return response
     messages.error(request, message)
     return redirect(back)
-
-
-def rate_limited(request, kind: str, *, back: str) -> HttpResponse | None:
-    if over_limit(request, kind):
-        return refuse(
-            request,
-            _(
-                "You are contributing faster than this consultation allows. "
-                "Wait a few minutes and try again."
-            ),
-            status=429,
-            back=back,
-        )
-    return None

@@ -20,16 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.throttling import mark_throttled
+
 from .. import selectors, services
 from ..models import Amendment, Comment, ModerationState
-from ..ratelimits import over_limit
+from ..ratelimits import over_limit, too_fast
 from ..rules import dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
-# The words of base.rate_limited: that helper redirects, and these forms must keep the text.
-RATE_LIMITED = gettext_lazy(
-    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
-)
 SIGN_IN = gettext_lazy("Sign in to take part. Reading is open to everyone.")
 
 
@@ -253,15 +251,16 @@ def _post(request, recommendation, amendment, parent: Comment | None = None):
     refusal = dialogue_refusal(request.user, recommendation)
     if refusal:
         return _refused(request, recommendation, amendment, refusal)
-    if over_limit(request, "comment"):
-        return _form_again(
+    if wait := over_limit(request, "comment"):
+        response = _form_again(
             request,
             recommendation,
             amendment,
-            open_form={**open_form, "error": RATE_LIMITED},
+            open_form={**open_form, "error": too_fast(wait)},
             status=429,
             target=parent,
         )
+        return mark_throttled(response, wait)
     try:
         comment = services.comment_create(
             author=request.user,
@@ -330,15 +329,16 @@ def comment_edit(request, slug, reference, pk):
             "Only its author can edit this comment while the consultation is open."
         )
         return _refused(request, recommendation, amendment, message)
-    if over_limit(request, "comment"):
-        return _form_again(
+    if wait := over_limit(request, "comment"):
+        response = _form_again(
             request,
             recommendation,
             amendment,
-            open_form={**open_form, "error": RATE_LIMITED},
+            open_form={**open_form, "error": too_fast(wait)},
             status=429,
             target=comment,
         )
+        return mark_throttled(response, wait)
     try:
         services.comment_edit(comment=comment, acting_user=request.user, body=body)
     except services.ContributionRefused as exc:
