@@ -10,6 +10,7 @@ from recommendations.models import Consultation, Pillar
 
 from .models import StakeholderGroup, User, invitation_language_default
 from .services import invitation_get_pending, user_signup_complete
+from .validators import PROFILE_REQUIRED_FIELDS
 
 # A translated text holding HTML of our own (a link), safe once translated.
 mark_safe_lazy = lazy(mark_safe, SafeString)
@@ -166,8 +167,8 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["display_name"].required = True
-        self.fields["stakeholder_group"].required = True
+        for name in PROFILE_REQUIRED_FIELDS:
+            self.fields[name].required = True
         if self.instance.is_affiliation_verified:
             # Said before saving: the verification is of this organisation, not the next.
             self.fields["organisation"].help_text = _(

@@ -1,4 +1,4 @@
-"""One error body for every refusal: {"error": {"code", "message", "fields"}}.
+"""One error body for every refusal: {"error": {"code", "message", "fields", "codes"}}.
 
 The services raise Django's ValidationError and PermissionDenied (ContributionRefused): they
 become 400 and 403 with the services' own words, as the HTML pages show them.
@@ -8,11 +8,15 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from consultation.services import ContributionRefused
+from core.throttling import mark_throttled, throttled_text
 from moderation.services import AlreadyDecided
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -22,6 +26,19 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "Someone else acted first."
     default_code = "already_decided"
+
+
+class Throttled(exceptions.Throttled):
+    """A throttle with its reason; the handler adds when to try again (core.throttling)."""
+
+    def __init__(self, wait: float, reason: str):
+        super().__init__(wait=wait)
+        self.reason = reason
+
+
+def _throttled_body(exc: exceptions.Throttled) -> dict:
+    reason = getattr(exc, "reason", None) or _("You have sent too many requests.")
+    return error_body("throttled", throttled_text(str(reason), exc.wait or 1))
 
 
 def _from_django_validation(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -52,8 +69,12 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(
+    code: str, message: str, fields: dict | None = None, codes: dict | None = None
+) -> dict:
+    return {
+        "error": {"code": code, "message": message, "fields": fields or {}, "codes": codes or {}}
+    }
 
 
 def _body_for(exc: exceptions.APIException) -> dict:
@@ -64,7 +85,11 @@ def _body_for(exc: exceptions.APIException) -> dict:
             message = " ".join(general)
         else:
             message = " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
-        return error_body("invalid", message, fields)
+        # per field, what went wrong as a word a client can test: required, invalid,
+        # max_length, blank, null, ... (DRF's error codes, flattened like the messages)
+        codes = _flatten(exc.get_codes()) if isinstance(exc.detail, dict) else {}
+        codes = {name: [str(c) for c in found] for name, found in codes.items() if name in fields}
+        return error_body("invalid", message, fields, codes)
     detail = exc.detail
     if isinstance(detail, (list, dict)):
         message = " ".join(str(m) for m in _flatten(detail).get(NON_FIELD, [])) or str(detail)
@@ -88,10 +113,24 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a server error: Django's handler answers it
+    if isinstance(exc, exceptions.Throttled):
+        response.data = _throttled_body(exc)
+        return mark_throttled(response, exc.wait or 1)
     response.data = _body_for(exc)
     return response
 
 
+@csrf_exempt  # nothing is done here: every method gets the JSON 404, never the CSRF page
 def not_found(request, *args, **kwargs):
-    """Any other address under /api/: the same error body, not the HTML 404 page."""
-    return JsonResponse(error_body("not_found", "There is no API endpoint here."), status=404)
+    """Any other address under /api/: the same error body, not the HTML 404 page; an address
+    that lacks only its trailing slash is told so."""
+    message = "There is no API endpoint here."
+    with_slash = request.path_info + "/"
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(with_slash)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            message = f"There is no API endpoint here; did you mean {with_slash} (with the slash)?"
+    return JsonResponse(error_body("not_found", message), status=404)

@@ -1,3 +1,4 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
 
@@ -7,6 +8,16 @@ class PageNumberPagination(BasePageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        """A page_size that is not a whole number of at least 1 is a 400, not ignored; one
+        above the maximum gives the maximum."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is not None and not (value.isdigit() and int(value) >= 1):
+            raise ValidationError(
+                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}, code="invalid"
+            )
+        return super().get_page_size(request)
 
 
 class SelectorPagePagination(BasePageNumberPagination):

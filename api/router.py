@@ -5,11 +5,12 @@ Everything under a consultation is nested in its URL, as on the pages:
 """
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from api.exceptions import not_found
 from api.views import content, dialogue, me, moderation, opinions, responses
+from api.views.docs import ApiDocsView
 
 app_name = "api"
 
@@ -32,7 +33,7 @@ router.register("notifications", me.NotificationViewSet, basename="notification"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     path("me/", me.MeView.as_view(), name="me"),
     path("me/preferences/", me.PreferencesView.as_view(), name="preferences"),
     path("me/export/", me.DataExportView.as_view(), name="export"),

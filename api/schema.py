@@ -40,6 +40,13 @@ class ErrorDetailSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="The messages for each field at fault (dotted paths for nested fields).",
     )
+    codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=(
+            "For each field in `fields`, its error codes in the same order: `required`, "
+            "`invalid`, `blank`, `null`, `max_length`, `does_not_exist`, ..."
+        ),
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

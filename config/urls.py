@@ -6,6 +6,7 @@ from config import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("csp-report/", views.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("api/", include("api.router")),
     path("", include("api.urls")),
@@ -24,3 +25,5 @@ urlpatterns = [
 
 # A database outage outside a view (a middleware loading the session) is a 503 too.
 handler500 = "config.middleware.server_error"
+# allauth's own limits (sign-up, password reset, e-mail confirmation) answer through this.
+handler429 = "config.views.too_many_requests"

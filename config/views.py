@@ -1,13 +1,21 @@
-"""Probes for orchestrators and load balancers: /healthz (liveness) and /readyz (readiness)."""
+"""Probes for orchestrators and load balancers (/healthz liveness, /readyz readiness), the
+Content-Security-Policy report endpoint and allauth's 429 page."""
 
+import json
+import logging
 from uuid import uuid4
 
+from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
+from core import throttling
 
 # The services /readyz names; only the database is required. Pages and the API answer without
 # the broker and the cache (README, "When a service is down"), so a load balancer must not
@@ -69,3 +77,33 @@ def readyz(request):
     else:
         status, code = ("degraded" if failed else "ok"), 200
     return JsonResponse({"status": status, **checks, "required": list(REQUIRED)}, status=code)
+
+
+csp_logger = logging.getLogger("csp.report")
+# A report is a few hundred bytes; anything much larger is not one.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
+@csrf_exempt  # browsers send reports without a CSRF token, and a report changes nothing
+@require_POST
+def csp_report(request):
+    """Log the Content-Security-Policy violations browsers report (`report-uri`), then 204."""
+    if int(request.headers.get("Content-Length") or 0) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        report = json.loads(request.body or b"null")
+    except ValueError:
+        return HttpResponse(status=400)
+    csp_logger.warning("Content-Security-Policy violation: %s", json.dumps(report)[:2000])
+    return HttpResponse(status=204)
+
+
+def too_many_requests(request):
+    """allauth's 429 (sign-up, password reset, confirmation e-mails), with Retry-After: its
+    longest configured window, the most one might have to wait."""
+    durations = [
+        rate.duration
+        for rates in settings.ACCOUNT_RATE_LIMITS.values()
+        for rate in allauth_ratelimit.parse_rates(rates)
+    ]
+    return throttling.too_many_requests(request, max(durations, default=60))

@@ -19,10 +19,6 @@ AMENDMENT_UPDATE_REFUSED = gettext_lazy("Only its author can update an open or o
 AMENDMENT_WITHDRAW_REFUSED = gettext_lazy(
     "Only its author can withdraw an open or outdated amendment."
 )
-# Over the per-person rate limit (consultation/ratelimits.py): a 429 on the pages and the API.
-RATE_LIMITED = gettext_lazy(
-    "You are contributing faster than this consultation allows. Wait a few minutes and try again."
-)
 AMENDMENT_DECIDE_REFUSED = gettext_lazy(
     "This amendment is no longer open, or you may not decide on it."
 )

@@ -1,10 +1,13 @@
 """Digest records (filter the failed ones, read their error), notification e-mails, and a
 preview of any person's next digest, as they will receive it."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,6 +56,9 @@ class DigestRecordAdmin(_ReadOnly):
             *super().get_urls(),
         ]
 
+    # The e-mail's HTML styles itself with style attributes (mail clients need them): this
+    # page alone lets attributes style, inside an iframe sandboxed against any script.
+    @method_decorator(csp_update({"style-src-attr": [UNSAFE_INLINE]}))
     def preview_view(self, request):
         """Render a person's next digest — what has happened so far in the period under way
         — as its HTML body, without sending or recording anything."""

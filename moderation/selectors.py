@@ -468,7 +468,7 @@ def log_csv(*, filters: LogFilters) -> Iterator[list[str]]:
             row.subject_user.public_name if row.subject_user else "",
             _csv_state_before(row),
             row.state_after,
-            _csv_safe(row.reason),
+            row.reason,
         ]
 
 
@@ -480,8 +480,3 @@ def _csv_state_before(row: ModerationAction) -> str:
     if suspended_for_good(row.suspended_until):
         return f"{row.state_before} for good"
     return f"{row.state_before} until {timezone.localdate(row.suspended_until).isoformat()}"
-
-
-def _csv_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -5,8 +5,6 @@ Everything under /moderation/ asks moderators for two-factor authentication firs
 decision about oneself and appealing it) are open to any signed-in person they concern.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
+
+from core import spreadsheets
 
 from . import notices, selectors, services
 from .forms import (
@@ -451,7 +451,7 @@ def log(request):
     consultations = list(selectors.queue_consultations())
     filters = selectors.LogFilters.from_params(request.GET, consultations)
     if request.GET.get("format") == "csv":
-        writer = csv.writer(_Echo())
+        writer = spreadsheets.writer(_Echo())
         response = StreamingHttpResponse(
             (writer.writerow(row) for row in selectors.log_csv(filters=filters)),
             content_type="text/csv; charset=utf-8",

@@ -39,6 +39,17 @@ def send(
     message.send()
 
 
+def send_rendered(
+    *, subject: str, body: str, from_email: str, to: list[str], alternatives: list
+) -> None:
+    """Send a message rendered elsewhere, whole: allauth's account e-mails, rendered in the
+    request by accounts.adapter (their one-time links and codes exist nowhere else)."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    for content, mimetype in alternatives:
+        message.attach_alternative(content, mimetype)
+    message.send()
+
+
 def connection():
     """One connection to the mail server, for a batch of messages."""
     return get_connection()

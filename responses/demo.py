@@ -47,6 +47,11 @@ def demo_team_ensure(*, password: str) -> list[User]:
     return members
 
 
+def demo_team() -> list[User]:
+    """The two demo members of the consultation team, as `demo_team_ensure` made them."""
+    return [User.objects.get(email=email) for email in TEAM_EMAILS]
+
+
 @transaction.atomic
 def sample_responses_create(*, writer: User, reviewer: User) -> list[Response]:
     """Published sample responses on the first recommendations without one, in each

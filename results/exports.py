@@ -1,25 +1,22 @@
 """The downloads: the report as printable HTML and as PDF, its data as CSV."""
 
-import csv
 import io
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import spreadsheets
 from responses.selectors import response_statuses_by_recommendation
 
 from .opinions.selectors import OpinionGroups, RecommendationScore
 from .selectors import NO_GROUP, Report
 
 STANCES = ("endorse", "reservations", "oppose")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(value: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula."""
-    value = value or ""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
+def _text(value: str | None) -> str:
+    return value or ""
 
 
 def _number(value: float | None) -> str:
@@ -39,7 +36,7 @@ def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
     scores = {s.recommendation.pk: s for s in opinions.recommendations} if opinions else {}
     group_names = [g.name for g in results.groups] + [NO_GROUP]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheets.writer(out, lineterminator="\r\n")
     writer.writerow(
         [
             "pillar",

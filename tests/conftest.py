@@ -28,6 +28,15 @@ def eager():
 
 
 @pytest.fixture(autouse=True)
+def account_email_inline(monkeypatch):
+    """allauth's messages are queued for the worker (accounts.adapter); here they are sent at
+    once, so that a test reads them in mail.outbox (test_security_throttling checks the queue)."""
+    from accounts.tasks import send_account_email
+
+    monkeypatch.setattr(send_account_email, "delay", send_account_email)
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate limits, allauth's sign-in throttles and the unread counts live in the
     (process-wide) cache: every test starts with it empty and leaves nothing behind."""

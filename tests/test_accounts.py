@@ -104,7 +104,11 @@ def test_repeated_failed_logins_are_throttled_with_a_clear_message(client, stake
     response = client.post(
         reverse("account_login"), {"login": stakeholder.email, "password": PASSWORD}
     )
-    assert "Too many failed login attempts. Try again later." in response.content.decode()
+    # past five failures this address waits, and is told how long (test_security_throttling)
+    assert response.status_code == 429 and response["Retry-After"] == "1"
+    html = response.content.decode()
+    assert "Too many failed sign-ins from this address for this account." in html
+    assert "Try again in 1 second." in html
     assert "_auth_user_id" not in client.session
 
 

@@ -52,7 +52,7 @@ def rec_url(recommendation, tail=""):
 def error_of(response):
     body = response.json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert set(body["error"]) == {"code", "message", "fields", "codes"}, body
     return body["error"]
 
 
@@ -268,6 +268,7 @@ def test_service_validation_error_is_a_400_with_its_words(api, recommendation, s
         "code": "invalid",
         "message": "body: Keep it under 5,000 characters (it has 5,001).",
         "fields": {"body": ["Keep it under 5,000 characters (it has 5,001)."]},
+        "codes": {"body": ["invalid"]},
     }
 
 
@@ -304,6 +305,7 @@ def test_service_permission_denied_maps_to_403(api, recommendation, stakeholder,
         "code": "contribution_refused",
         "message": "Refused by the service.",
         "fields": {},
+        "codes": {},
     }
 
 
@@ -319,6 +321,7 @@ def test_error_bodies_of_401_404_405_and_unknown_addresses(api, recommendation, 
         "code": "not_found",
         "message": "No such consultation.",
         "fields": {},
+        "codes": {},
     }
     assert api.get(rec_url(recommendation, "comments/999/")).status_code == 404
 

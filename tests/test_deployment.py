@@ -256,8 +256,12 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     # worker and beat start once web has migrated the database (web is healthy then).
     assert "web" in project["worker"]["depends_on"]
     assert "web" in project["beat"]["depends_on"]
-    # Each project service is restarted when it dies and has a health check.
+    # Each long-running project service is restarted when it dies and has a health check;
+    # the one-shot setup runs once and is not restarted.
+    assert project["setup"]["restart"] == "no"
     for name, service in project.items():
+        if name == "setup":
+            continue
         assert service["restart"] == "unless-stopped", name
         assert service["healthcheck"]["test"], name
 

@@ -3,9 +3,9 @@ affiliation), invitations, privacy (sessions, deleting an account) and the demo 
 Every service is importable from accounts.services."""
 
 from .demo import (  # noqa: F401
-    DEMO_PASSWORD,
-    DEMO_TOTP_SECRET,
+    DEMO_ADMIN_EMAIL,
     demo_users_ensure,
+    demo_users_exist,
 )
 from .invitations import (  # noqa: F401
     INVITATION_COLUMN_ALIASES,

@@ -1,17 +1,16 @@
 """The demo accounts (`manage.py create_demo_users`)."""
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import StakeholderGroup, User
 from ..rules import CONSULTATION_ADMINS, MODERATORS
 
-DEMO_PASSWORD = "plant-to-patient-demo"
-# A fixed TOTP secret for the demo moderator and admin only (DEBUG): `manage.py demo_totp_code`
-# prints the current code, so a person trying the platform can pass two-factor authentication.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_ADMIN_EMAIL = "admin@example.org"
 
 
 def _demo_user(email: str, password: str, **fields) -> User:
@@ -24,23 +23,31 @@ def _demo_user(email: str, password: str, **fields) -> User:
     return user
 
 
-def _demo_totp(user: User) -> None:
+def _demo_totp(user: User, secret: str) -> None:
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, DEMO_TOTP_SECRET)
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+    TOTP.activate(user, secret)
+
+
+def demo_users_exist() -> bool:
+    return User.objects.filter(email=DEMO_ADMIN_EMAIL).exists()
 
 
 @transaction.atomic
-def demo_users_ensure() -> list[tuple[str, str, str]]:
-    """Create (or reset) the demo accounts; returns (role, e-mail, password) rows."""
+def demo_users_ensure(*, password: str, totp_secret: str) -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo accounts with this install's password and TOTP secret
+    (random, made by the create_demo_users command); returns (role, e-mail, password) rows.
+    Never with the production settings (DEMO_USERS_ALLOWED)."""
+    if not settings.DEMO_USERS_ALLOWED:
+        raise PermissionDenied("Demo logins are never created with the production settings.")
     now = timezone.now()
     rows = []
     profile = {"interests": "None (demo account).", "interests_declared_at": now}
     admin = _demo_user(
-        "admin@example.org",
-        DEMO_PASSWORD,
+        DEMO_ADMIN_EMAIL,
+        password,
         display_name="Demo administrator",
         organisation="Consultation secretariat",
         is_staff=True,
@@ -48,27 +55,27 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
         **profile,
     )
     admin.groups.add(Group.objects.get(name=CONSULTATION_ADMINS))
-    _demo_totp(admin)
-    rows.append(("consultation admin", admin.email, DEMO_PASSWORD))
+    _demo_totp(admin, totp_secret)
+    rows.append(("consultation admin", admin.email, password))
     moderator = _demo_user(
         "moderator@example.org",
-        DEMO_PASSWORD,
+        password,
         display_name="Demo moderator",
         organisation="Consultation secretariat",
         is_staff=True,
         **profile,
     )
     moderator.groups.add(Group.objects.get(name=MODERATORS))
-    _demo_totp(moderator)
-    rows.append(("moderator", moderator.email, DEMO_PASSWORD))
+    _demo_totp(moderator, totp_secret)
+    rows.append(("moderator", moderator.email, password))
     for group in StakeholderGroup.objects.all():
         person = _demo_user(
             f"{group.slug}@example.org",
-            DEMO_PASSWORD,
+            password,
             display_name=f"Demo {group.name.lower()}",
             organisation=f"Demo organisation ({group.name})",
             stakeholder_group=group,
             **profile,
         )
-        rows.append((f"stakeholder: {group.name}", person.email, DEMO_PASSWORD))
+        rows.append((f"stakeholder: {group.name}", person.email, password))
     return rows

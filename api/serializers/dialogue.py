@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from consultation.models import Amendment, Comment, Position
 
+from ..fields import StrictCharField
 from .base import MAX_NUMBER, IdField, PersonSerializer
 
 
@@ -65,7 +66,7 @@ class CommentThreadQuerySerializer(serializers.Serializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = StrictCharField(allow_blank=True, trim_whitespace=False)
     parent = IdField(required=False, allow_null=True, help_text="The comment this replies to.")
     amendment = IdField(
         required=False, allow_null=True, help_text="The amendment this comment is about."
@@ -73,7 +74,7 @@ class CommentCreateSerializer(serializers.Serializer):
 
 
 class CommentEditSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = StrictCharField(allow_blank=True, trim_whitespace=False)
 
 
 class PositionSerializer(serializers.ModelSerializer):
@@ -101,7 +102,7 @@ class PositionSerializer(serializers.ModelSerializer):
 
 class PositionTakeSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(choices=Position.Stance.choices)
-    reason = serializers.CharField(
+    reason = StrictCharField(
         allow_blank=True, required=False, default="", help_text="Required unless endorsing."
     )
     on_behalf_of_organisation = serializers.BooleanField(required=False, default=False)
@@ -173,15 +174,15 @@ class AmendmentDetailSerializer(AmendmentSerializer):
 
 
 class AmendmentProposeSerializer(serializers.Serializer):
-    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    justification = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    title = StrictCharField(allow_blank=True, trim_whitespace=False)
+    body = StrictCharField(allow_blank=True, trim_whitespace=False)
+    justification = StrictCharField(allow_blank=True, trim_whitespace=False)
     evidence_links = serializers.ListField(
-        child=serializers.CharField(allow_blank=True), required=False, default=list
+        child=StrictCharField(allow_blank=True), required=False, default=list
     )
 
 
 class DecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         allow_blank=True, required=False, default="", help_text="Required to reject."
     )

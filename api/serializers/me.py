@@ -1,24 +1,32 @@
 """The signed-in person: profile, preferences, notifications."""
 
+from django.db import models
 from rest_framework import serializers
 
 from accounts.models import StakeholderGroup, User
+from accounts.validators import PROFILE_REQUIRED_FIELDS
 from notifications.models import Notification
 from recommendations.models import (
     Pillar,
 )
 
+from ..fields import StrictCharField
 from .base import IdField
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
     stakeholder_group = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=StakeholderGroup.objects.all(),
         allow_null=True,
         required=False,
     )
-    interests = serializers.CharField(required=False, allow_blank=True)
+    interests = StrictCharField(required=False, allow_blank=True)
     affiliation_verified = serializers.BooleanField(
         source="is_affiliation_verified", read_only=True
     )
@@ -40,6 +48,19 @@ class ProfileSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "email", "interests_declared_at"]
         extra_kwargs = {"transparency_register_id": {"validators": []}}
+
+    def validate(self, attrs):
+        # The profile form's rule (accounts.validators): never emptied, even in a PATCH. (On
+        # input only: a person who never gave a group still reads as `null`.)
+        errors = {}
+        for name in PROFILE_REQUIRED_FIELDS:
+            if name in attrs and attrs[name] in (None, ""):
+                code = "null" if attrs[name] is None else "blank"
+                message = self.fields[name].error_messages.get(code, "This field may not be empty.")
+                errors[name] = [serializers.ErrorDetail(str(message), code=code)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class PreferencesSerializer(serializers.ModelSerializer):

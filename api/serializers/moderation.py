@@ -8,6 +8,7 @@ from moderation.models import Appeal, Flag, ModerationAction
 from moderation.selectors import QUEUE_SORTS, QUEUE_STATES
 from moderation.services import CONTENT_ACTIONS
 
+from ..fields import StrictCharField
 from .base import MAX_NUMBER, IdField, PersonSerializer
 
 KIND_CHOICES = [("comment", "comment"), ("amendment", "amendment"), ("position", "position")]
@@ -159,7 +160,7 @@ class LogQuerySerializer(serializers.Serializer):
 
 class AppealCreateSerializer(serializers.Serializer):
     decision = IdField(help_text="The moderator's decision (a log row's id) you appeal.")
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    text = StrictCharField(allow_blank=True, trim_whitespace=False)
 
 
 class AppealSerializer(serializers.ModelSerializer):

@@ -1,7 +1,6 @@
 """The published consultation: consultations, pillars, challenges, recommendations, their
 versions and diffs, and the open-data export of the results. Anyone may read them."""
 
-import csv
 import io
 
 from django.http import Http404
@@ -12,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import spreadsheets
 from core.diffs import word_diff
 from recommendations import selectors as recommendation_selectors
 from recommendations.models import (
@@ -197,7 +197,7 @@ class ResultsCSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = spreadsheets.writer(out)
         stances = data["stances"]
         writer.writerow(
             [

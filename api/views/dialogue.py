@@ -6,21 +6,21 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from consultation import selectors, services
 from consultation.models import Amendment, Comment, Position
-from consultation.ratelimits import over_limit
+from consultation.ratelimits import CONTRIBUTING_TOO_FAST, over_limit
 from consultation.rules import (
     AMENDMENT_DECIDE_REFUSED,
     AMENDMENT_WITHDRAW_REFUSED,
     COMMENT_EDIT_REFUSED,
     COMMENT_REMOVE_REFUSED,
-    RATE_LIMITED,
 )
 from core.diffs import word_diff
 
+from ..exceptions import Throttled
 from ..pagination import SelectorPagePagination
 from ..permissions import CanContribute, ObjectRules, TwoFactorForRoles
 from ..serializers import (
@@ -42,8 +42,8 @@ from .base import RecommendationScoped, is_schema_generation, page_response
 
 def _rate_limit(request, kind: str) -> None:
     """The per-person limits of the pages (django-ratelimit), for the same contributions."""
-    if over_limit(request._request, kind):
-        raise Throttled(detail=RATE_LIMITED)
+    if wait := over_limit(request._request, kind):
+        raise Throttled(wait, CONTRIBUTING_TOO_FAST)
 
 
 def _input(serializer_class, data):

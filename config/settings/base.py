@@ -9,6 +9,7 @@ refuses to start unless each of these is set explicitly and well-formed.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",
@@ -59,6 +61,11 @@ MIDDLEWARE = [
     # Serves /static/ from STATIC_ROOT under gunicorn (production.py stores it compressed
     # and with hashed names, so that it can be cached for ever).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response of the site (static
+    # files run nothing; Referrer-Policy and Cross-Origin-Opener-Policy come from
+    # SecurityMiddleware, settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,10 +97,48 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "digests.context_processors.notifications",
                 "recommendations.context_processors.nav",
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
+
+# A strict Content-Security-Policy (django-csp): scripts and styles only from our own origin
+# or carrying the response's nonce; no inline handlers, no style attributes, no eval. htmx is
+# configured for it in base.html (no injected indicator styles, no eval). Browsers report
+# violations to config.views.csp_report, which logs them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": ["/csp-report/"],
+    },
+}
+# Django's SecurityMiddleware sets these two on every response.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# django-permissions-policy: the page uses none of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -138,7 +183,13 @@ DJANGO_REDIS_LOGGER = "config.cache"  # one warning line per call (config.loggin
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    # Refused before hashing: sign-up, change and reset validate first; sign-in checks the
+    # length in accounts.adapter before the hasher sees it.
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -172,9 +223,15 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Plant to patient] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.split(":", 1)[0]
-# Failed logins are throttled per address ("key") and per IP; allauth's messages say so.
+# Failed sign-ins: allauth limits each client address (any account) to 10 a minute;
+# accounts.login_throttle slows each (account, address) pair down with growing delays and caps
+# an account's failures at 100 an hour, past which a one-time code sent by e-mail signs in.
+# Nothing here locks an account: an attacker's failures never keep the owner out.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Sign-up and password reset answer the same whether or not the address is registered.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
@@ -183,6 +240,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plant to patient"
 # Moderators and consultation admins must have two-factor authentication before they act.
 MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/invitations/"]
+# `make run`'s demo logins (create_demo_users): never with the production settings.
+DEMO_USERS_ALLOWED = True
 # When a person deletes their account: keep their positions (under "Former participant"),
 # as their comments and amendments are kept, or delete them (README, design notes).
 # The largest seed file the import command and the admin upload accept (bytes).

@@ -36,6 +36,8 @@ SECRET_KEY = _required("SECRET_KEY")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY is too short: use at least 50 random characters.")
 DEBUG = False
+# No demo logins here, whatever a command is told (accounts.services.demo_users_ensure).
+DEMO_USERS_ALLOWED = False
 if env.bool("DEBUG", default=False):
     raise ImproperlyConfigured("DEBUG must not be true in production.")
 

@@ -16,15 +16,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.middleware import two_factor_setup
 from accounts.rules import two_factor_missing
 from core.diffs import word_diff
+from core.throttling import mark_throttled
 
 from .. import selectors, services
 from ..models import Amendment
-from ..ratelimits import over_limit
-from ..rules import RATE_LIMITED, dialogue_refusal
+from ..ratelimits import over_limit, too_fast
+from ..rules import dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
 FIELDS = ("title", "body", "justification", "evidence_links")
-# The words of base.rate_limited: that helper redirects, and these forms must keep the text.
 
 
 # -- Helpers --------------------------------------------------------------------------------
@@ -147,10 +147,11 @@ def amendment_propose(request, slug, reference):
     form = _form_from(request.POST)
     if errors := _moved_on(form, current):
         return _propose_page(request, recommendation, current, form=form, errors=errors, status=409)
-    if over_limit(request, "amendment"):
-        return _propose_page(
-            request, recommendation, current, form=form, errors={"form": [RATE_LIMITED]}, status=429
+    if wait := over_limit(request, "amendment"):
+        response = _propose_page(
+            request, recommendation, current, form=form, errors={"form": [too_fast(wait)]}
         )
+        return mark_throttled(response, wait)
     try:
         amendment = services.amendment_propose(
             author=request.user, recommendation=recommendation, **_wording(form)
@@ -278,8 +279,8 @@ def amendment_update(request, slug, reference, pk):
 
     if errors := _moved_on(form, _current_version(recommendation)):
         return again(errors, 409)
-    if over_limit(request, "amendment"):
-        return again({"form": [RATE_LIMITED]}, 429)
+    if wait := over_limit(request, "amendment"):
+        return mark_throttled(again({"form": [too_fast(wait)]}, 429), wait)
     try:
         services.amendment_update(amendment=amendment, acting_user=request.user, **_wording(form))
     except services.ContributionRefused as exc:

@@ -10,9 +10,6 @@ from django.utils.translation import gettext as _
 
 from recommendations import selectors as recommendation_selectors
 
-from ..ratelimits import over_limit
-from ..rules import RATE_LIMITED
-
 
 def load_recommendation(request, slug: str, reference: str):
     """The recommendation, or 404 to anyone who may not see its consultation."""
@@ -42,9 +39,3 @@ def refuse(request, message: str, *, status: int, back: str) -> HttpResponse:
         return response
     messages.error(request, message)
     return redirect(back)
-
-
-def rate_limited(request, kind: str, *, back: str) -> HttpResponse | None:
-    if over_limit(request, kind):
-        return refuse(request, RATE_LIMITED, status=429, back=back)
-    return None

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.throttling import mark_throttled
+
 from .. import selectors, services
 from ..models import Amendment, Comment, ModerationState
-from ..ratelimits import over_limit
-from ..rules import COMMENT_EDIT_REFUSED, RATE_LIMITED, dialogue_refusal
+from ..ratelimits import over_limit, too_fast
+from ..rules import COMMENT_EDIT_REFUSED, dialogue_refusal
 from .base import error_text, load_recommendation, refuse
 
-# The words of base.rate_limited: that helper redirects, and these forms must keep the text.
 SIGN_IN = gettext_lazy("Sign in to take part. Reading is open to everyone.")
 
 
@@ -250,15 +251,16 @@ def _post(request, recommendation, amendment, parent: Comment | None = None):
     refusal = dialogue_refusal(request.user, recommendation)
     if refusal:
         return _refused(request, recommendation, amendment, refusal)
-    if over_limit(request, "comment"):
-        return _form_again(
+    if wait := over_limit(request, "comment"):
+        response = _form_again(
             request,
             recommendation,
             amendment,
-            open_form={**open_form, "error": RATE_LIMITED},
+            open_form={**open_form, "error": too_fast(wait)},
             status=429,
             target=parent,
         )
+        return mark_throttled(response, wait)
     try:
         comment = services.comment_create(
             author=request.user,
@@ -325,15 +327,16 @@ def comment_edit(request, slug, reference, pk):
     if refusal or not request.user.has_perm("consultation.change_comment", comment):
         message = refusal or COMMENT_EDIT_REFUSED
         return _refused(request, recommendation, amendment, message)
-    if over_limit(request, "comment"):
-        return _form_again(
+    if wait := over_limit(request, "comment"):
+        response = _form_again(
             request,
             recommendation,
             amendment,
-            open_form={**open_form, "error": RATE_LIMITED},
+            open_form={**open_form, "error": too_fast(wait)},
             status=429,
             target=comment,
         )
+        return mark_throttled(response, wait)
     try:
         services.comment_edit(comment=comment, acting_user=request.user, body=body)
     except services.ContributionRefused as exc:

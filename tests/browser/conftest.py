@@ -7,6 +7,9 @@ Fixtures:
            `page.goto("/")` works); `page.console_errors` lists the console errors and
            uncaught page errors seen so far, for a test to assert it is empty.
 
+Any Content-Security-Policy violation logged on any page a test visits fails that test
+(`page.csp_violations`, checked after the test body by pytest_runtest_call below).
+
 Every test in this folder is marked `browser`, and skipped (with the reason) only when
 Chromium is not installed. A failing test leaves a screenshot in var/screenshots/.
 """
@@ -35,6 +38,14 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 10_000
+# What Chromium logs when the Content-Security-Policy blocks something.
+CSP_VIOLATION = re.compile(r"Content Security Policy|Content-Security-Policy|Refused to")
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content-Security-Policy violation: ${event.violatedDirective} blocked `
+    + `${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
 HERE = Path(__file__).resolve().parent
 
 
@@ -96,6 +107,17 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail the test if the policy blocked anything on any page it visited."""
+    result = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    violations = getattr(page, "csp_violations", None)
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+    return result
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     """Playwright, with this thread's database connections kept as they were.
@@ -137,18 +159,32 @@ def page(browser, live_server, django_db_serialized_rollback):
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
+    # Chromium does not always pass its own "Refused to ..." log line to Playwright: the page
+    # reports each violation event to the console as well (an init script, which the policy
+    # does not apply to).
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     errors: list[str] = []
+    violations: list[str] = []
 
     def on_console(message):
         where = message.location
+        if CSP_VIOLATION.search(message.text):
+            violations.append(f"{message.text} ({where['url']}:{where['lineNumber']})")
         # Chromium asks for /favicon.ico on its own and logs the 404: not the page's error.
         if message.type == "error" and not where["url"].endswith("/favicon.ico"):
             errors.append(f"console error: {message.text} ({where['url']}:{where['lineNumber']})")
 
     page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+
+    def on_page_error(error):
+        errors.append(f"page error: {error}")
+        if CSP_VIOLATION.search(str(error)):
+            violations.append(f"page error: {error}")
+
+    page.on("pageerror", on_page_error)
     page.console_errors = errors
+    page.csp_violations = violations
     yield page
     context.close()
 

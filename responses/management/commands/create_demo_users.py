@@ -2,9 +2,8 @@
 responses (this app is listed before accounts, so its command is the one run)."""
 
 from accounts.management.commands import create_demo_users
-from accounts.services import DEMO_PASSWORD
 
-from ...demo import demo_team_ensure, sample_responses_create
+from ...demo import demo_team, demo_team_ensure, sample_responses_create
 
 
 class Command(create_demo_users.Command):
@@ -16,11 +15,13 @@ class Command(create_demo_users.Command):
             help="Add published responses marked as samples (never the organisers' words).",
         )
 
+    def more_logins(self, *, password: str) -> list[tuple[str, str, str]]:
+        members = demo_team_ensure(password=password)
+        return [("consultation team", member.email, password) for member in members]
+
     def handle(self, *args, sample_responses=False, **options):
         super().handle(*args, **options)
-        writer, reviewer = demo_team_ensure(password=DEMO_PASSWORD)
-        for member in (writer, reviewer):
-            self.stdout.write(f"  consultation team  {member.email}  {DEMO_PASSWORD}")
         if sample_responses:
+            writer, reviewer = demo_team()
             created = sample_responses_create(writer=writer, reviewer=reviewer)
             self.stdout.write(f"{len(created)} sample responses added (labelled as samples).")
