@@ -192,6 +192,7 @@ def test_database_down_the_api_answers_its_json_error(recommendation, stakeholde
                 "message": "The site cannot reach its database just now. "
                 "Please try again in a minute.",
                 "fields": {},
+                "codes": {},
             }
         }
 
