@@ -37,8 +37,14 @@ class EmlFileBackend(EmailBackend):
             if not message.recipients():
                 continue
             self._fname = None
-            with self._lock, open(self._get_filename(), "xb") as self.stream:
-                self.write_message(message)
+            final = self._get_filename()
+            # Written under a name no reader globs (*.eml), then renamed: a process killed in
+            # the middle leaves a .part file, never an empty or half-written message.
+            partial = f"{final}.part"
+            with self._lock:
+                with open(partial, "xb") as self.stream:
+                    self.write_message(message)
+                os.rename(partial, final)
             self.stream = None
             sent += 1
         return sent

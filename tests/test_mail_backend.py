@@ -9,6 +9,8 @@ import time
 from email.policy import default as email_policy
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PER_PROCESS = 25
 
@@ -52,3 +54,23 @@ def test_two_processes_sending_in_the_same_second_write_one_message_per_file(tmp
     assert sorted(subjects) == sorted(
         f"{name} {i}" for name in ("first", "second") for i in range(PER_PROCESS)
     )
+
+
+def test_a_message_cut_off_while_written_leaves_no_eml_file(tmp_path, monkeypatch):
+    """A worker killed mid-write (or a write that fails) must not leave an empty or half
+    message where readers look: the message is written aside, then renamed."""
+    from django.core.mail import EmailMessage
+
+    from config.mail import EmlFileBackend
+
+    def cut_off(self, message):
+        self.stream.write(b"To: to@example.org\r\nSubj")
+        raise OSError("killed")
+
+    monkeypatch.setattr(EmlFileBackend, "write_message", cut_off)
+    backend = EmlFileBackend(file_path=str(tmp_path))
+    message = EmailMessage("Subject", "body", "from@example.org", ["to@example.org"])
+    with pytest.raises(OSError):
+        backend.send_messages([message])
+    assert not list(tmp_path.glob("*.eml"))
+    assert len(list(tmp_path.glob("*.eml.part"))) == 1

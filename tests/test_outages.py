@@ -24,8 +24,7 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from config.settings.base import redis_cache_fails_open
-from consultation.models import Comment
-from notifications.models import Notification
+from consultation.models import Comment, Notification
 
 from . import factories
 from .redis_server import free_port, needs_redis_server, private_redis  # noqa: F401
@@ -193,7 +192,7 @@ def test_database_down_the_api_answers_its_json_error(recommendation, stakeholde
                 "message": "The site cannot reach its database just now. "
                 "Please try again in a minute.",
                 "fields": {},
-                "codes": {},  # the envelope's per-field error codes (api.exceptions)
+                "codes": {},
             }
         }
 

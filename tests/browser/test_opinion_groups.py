@@ -31,8 +31,8 @@ def computed(page, consultation_factory):
 
 
 def _axe_violations(page) -> list:
-    # Evaluated through the browser's protocol, not as a <script>: the page's CSP (no inline
-    # script) rightly refuses the tag add_script_tag would insert.
+    # Evaluated through the DevTools protocol, not as an inline <script> the page's
+    # Content-Security-Policy would (rightly) refuse.
     page.evaluate(AXE.read_text())
     violations = page.evaluate("async () => (await axe.run(document)).violations")
     return [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
