@@ -24,7 +24,8 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from config.settings.base import redis_cache_fails_open
-from consultation.models import Comment, Notification
+from consultation.models import Comment
+from notifications.models import Notification
 
 from . import factories
 from .redis_server import free_port, needs_redis_server, private_redis  # noqa: F401
