@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Appeal, Flag, ModerationAction, ModerationPolicy, ReasonTemplate
 
 
@@ -14,19 +16,6 @@ class ReasonTemplateAdmin(admin.ModelAdmin):
     list_display = ["title", "position", "active"]
     list_editable = ["position", "active"]
     search_fields = ["title", "text"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed here: the services write these with their audit rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ModerationAction)

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import spreadsheets
+from core.forms import add_service_errors
 
 from . import notices, selectors, services
 from .forms import (
@@ -217,19 +218,10 @@ def decide(request, kind, pk):
         form.add_error(None, str(exc))
         return _item_page(request, kind, content, form=form, status=403)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _item_page(request, kind, content, form=form, status=422)
     messages.success(request, done)
     return redirect(_safe_next(request, here))
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field where the form has one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # -- A person's suspension ------------------------------------------------------------------
@@ -276,7 +268,7 @@ def lift_suspension(request, pk):
         form.add_error(None, str(exc))
         return _lift_page(request, person, form=form, status=403)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _lift_page(request, person, form=form, status=422)
     messages.success(
         request,

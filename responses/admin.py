@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import ImplementationUpdate, Response, ResponseRevision, ResponseStatus
 
 
@@ -10,20 +12,6 @@ class ResponseStatusAdmin(admin.ModelAdmin):
     list_display = ["consultation", "code", "label", "position"]
     list_filter = ["consultation"]
     list_editable = ["label", "position"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed here: the team writes responses on the site (services with
-    their revisions and audit rows)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Response)

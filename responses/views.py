@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consultation.views.base import load_recommendation
+from core.forms import add_service_errors
 from recommendations.models import Consultation
 from recommendations.selectors import consultation_get_visible
 
@@ -24,14 +25,6 @@ def _team_only(request, response=None, action="write"):
     refusal = response_refusal(request.user, response, action=action)
     if refusal:
         raise services.ResponseRefused(refusal)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,7 +59,7 @@ def response_edit(request, slug, reference):
                 recommendation=recommendation, acting_user=request.user, **form.service_arguments()
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The response is saved."))
             return redirect(f"{recommendation.get_absolute_url()}#response")
