@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pytest-django lets this variable win over pyproject.toml.
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install gettext system-deps translations migrate seed lint audit bench clean
+.PHONY: run test install gettext system-deps translations migrate seed lint audit bench bench-scale clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -75,6 +75,18 @@ test: system-deps lint translations
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The platform at a real consultation's size (bench/scale): grows one PostgreSQL database from S to
+# M to L (COPY), times every heavy page at each size, then prints the sizes side by side.
+# BENCH_SCALE_SIZES="S M" stops earlier; the database is kept (drop it with dropdb).
+BENCH_SCALE_DB ?= postgres://postgres@127.0.0.1:5432/bench_scale
+BENCH_SCALE_SIZES ?= S M L
+bench-scale: install
+	@for size in $(BENCH_SCALE_SIZES); do \
+		DATABASE_URL=$(BENCH_SCALE_DB) $(BIN)/python -m bench.scale load --size $$size && \
+		DATABASE_URL=$(BENCH_SCALE_DB) $(BIN)/python -m bench.scale measure || exit 1; \
+	done
+	DATABASE_URL=$(BENCH_SCALE_DB) $(BIN)/python -m bench.scale report
 
 clean:
 	rm -rf var/celery var/mail var/test-*.sqlite3

@@ -77,8 +77,10 @@ class Client:
         self.conn = http.client.HTTPConnection(host, port, timeout=60)
         self.connections = 0  # TCP connections opened: 1 when keep-alive holds
 
-    def get(self, path: str, *, close: bool = False) -> tuple[http.client.HTTPResponse, bytes]:
-        headers = {"Host": f"{self.host}:{self.port}", "Accept": "text/html"}
+    def get(
+        self, path: str, *, close: bool = False, headers: dict | None = None
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        headers = {"Host": f"{self.host}:{self.port}", "Accept": "text/html", **(headers or {})}
         if close:
             headers["Connection"] = "close"
         for attempt in (1, 2):

@@ -21,8 +21,9 @@ def free_port() -> int:
 class Gunicorn:
     """`with Gunicorn(...) as server:` starts it and waits for /healthz; leaving stops it."""
 
-    def __init__(self, *, workers: int, log_path: Path):
+    def __init__(self, *, workers: int, log_path: Path, settings: str = "bench.settings"):
         self.workers = workers
+        self.settings = settings
         self.log_path = log_path
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -46,7 +47,7 @@ class Gunicorn:
         ]
 
     def start(self, timeout: float = 60) -> None:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": self.settings}
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             self.command(),
