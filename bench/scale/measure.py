@@ -77,7 +77,7 @@ class Timing:
 def moderator_cookie() -> str:
     """A moderator with two-factor authentication, signed in: the session cookie."""
     moderator, created = User.objects.get_or_create(
-        email="scale-moderator@bench.example.org",
+        email="moderator@scale-bench.example.org",
         defaults={"display_name": "Scale moderator", "is_staff": False},
     )
     moderator.groups.add(Group.objects.get(name=MODERATORS))
