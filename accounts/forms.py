@@ -33,6 +33,16 @@ class SignupForm(forms.Form):
     speaks_for_organisation = forms.BooleanField(
         label=_("I speak on behalf of my organisation"), required=False
     )
+    interests = forms.CharField(
+        label=_("Declaration of interests"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Readers weigh a contribution knowing who may gain from it, so your declaration is "
+            "shown with everything you write. Name any employment, funding, shares or "
+            "consultancy in the subject of the consultation; write “none” if you have none."
+        ),
+    )
     accept_terms = forms.BooleanField(
         label=mark_safe_lazy(
             _('I accept the <a href="/terms/" target="_blank">terms of participation</a>')
@@ -58,6 +68,7 @@ class SignupForm(forms.Form):
         "job_title",
         "stakeholder_group",
         "speaks_for_organisation",
+        "interests",
         "accept_terms",
         "accept_privacy",
     ]

@@ -1,12 +1,17 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from .rules import TWO_FACTOR_NEEDED, two_factor_missing
+from .rules import two_factor_missing
 
 # Pages a person without two-factor authentication may still reach under those prefixes.
 EXEMPT = ("/admin/logout/", "/admin/login/")
+# Where a moderator was going when sent to set up two-factor authentication: the set-up's
+# last page (the recovery codes) leads back there (templatetags/two_factor.py).
+SETUP_NEXT = "two_factor_setup_next"
 
 
 class RequireMFAForRolesMiddleware:
@@ -21,21 +26,38 @@ class RequireMFAForRolesMiddleware:
 
     def __call__(self, request):
         path = request.path
-        if (
-            request.user.is_authenticated
-            and path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES))
-            and not path.startswith(EXEMPT)
-            and two_factor_missing(request.user)
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        if path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES)) and not path.startswith(
+            EXEMPT
         ):
-            return two_factor_setup(request)
+            if two_factor_missing(request.user):
+                return two_factor_setup(request)
+            if request.session.get(SETUP_NEXT) == request.get_full_path():
+                del request.session[SETUP_NEXT]  # back where they were going
         return self.get_response(request)
 
 
 def two_factor_setup(request):
-    """To the TOTP set-up page, saying why (also for actions outside the prefixes, such as
-    deciding on an amendment)."""
-    messages.warning(request, TWO_FACTOR_NEEDED)
+    """To the TOTP set-up page (also for actions outside the prefixes, such as deciding on an
+    amendment). The set-up page says why (rules.TWO_FACTOR_NEEDED): not a message, which the
+    re-authentication page allauth shows first would display. Where the person was going is
+    kept for the set-up's last page to lead back to."""
+    request.session[SETUP_NEXT] = _return_path(request)
     return redirect("mfa_activate_totp")
+
+
+def _return_path(request) -> str:
+    """The page asked for; for a form's POST, the page the form was on (its Referer)."""
+    if request.method == "GET":
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    parts = urlsplit(referer)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class UserLanguageMiddleware:

@@ -57,7 +57,7 @@ class AuthorHistory:
         return sum(self.states.values())
 
     @property
-    def summary(self) -> str:
+    def contributions_summary(self) -> str:
         parts = [
             ngettext("%(count)d contribution", "%(count)d contributions", self.total)
             % {"count": self.total}
@@ -67,16 +67,26 @@ class AuthorHistory:
             for state, n in sorted(self.states.items())
             if state != State.PUBLISHED
         ]
-        for action in (
-            Action.WARN,
-            Action.SUSPEND,
-            Action.LIFT_SUSPENSION,
-            Action.REJECT,
-            Action.HIDE,
-        ):
-            if self.actions[action]:
-                parts.append(f"{label_lower(Action(action).label)} ×{self.actions[action]}")
         return " · ".join(parts)
+
+    @property
+    def decisions_summary(self) -> str:
+        """The moderators' decisions about them ("" when none)."""
+        return " · ".join(
+            f"{label_lower(Action(action).label)} ×{self.actions[action]}"
+            for action in (
+                Action.WARN,
+                Action.SUSPEND,
+                Action.LIFT_SUSPENSION,
+                Action.REJECT,
+                Action.HIDE,
+            )
+            if self.actions[action]
+        )
+
+    @property
+    def summary(self) -> str:
+        return " · ".join(p for p in (self.contributions_summary, self.decisions_summary) if p)
 
 
 @dataclass
@@ -383,6 +393,7 @@ class LogFilters:
     kind: str = ""
     consultation: Consultation | None = None
     actor: str = ""  # a person's pk, or "system"
+    subject: str = ""  # the pk of the person the actions were about (an author's history)
     since: str = ""
     until: str = ""
 
@@ -392,11 +403,13 @@ class LogFilters:
         action = params.get("action", "")
         kind = params.get("kind", "")
         actor = params.get("actor", "")
+        subject = params.get("subject", "")
         return cls(
             action=action if action in Action.values else "",
             kind=kind if kind in KINDS else "",
             consultation=by_slug.get(params.get("consultation", "")),
             actor=actor if actor == "system" or actor.isdigit() else "",
+            subject=subject if subject.isdigit() else "",
             since=_date(params.get("since", "")),
             until=_date(params.get("until", "")),
         )
@@ -423,6 +436,8 @@ def log_rows(*, filters: LogFilters):
         rows = rows.filter(actor=None)
     elif filters.actor:
         rows = rows.filter(actor_id=int(filters.actor))
+    if filters.subject:
+        rows = rows.filter(subject_user_id=int(filters.subject))
     if filters.since:
         rows = rows.filter(created_at__date__gte=filters.since)
     if filters.until:

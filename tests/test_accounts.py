@@ -4,11 +4,14 @@ and the rules that decide who may contribute."""
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import legal
+from accounts.middleware import SETUP_NEXT
 from accounts.models import Consent, User
 from accounts.rules import contribution_refusal
 
@@ -29,6 +32,7 @@ def signup(client, stakeholder_group, **overrides):
         "job_title": "Policy officer",
         "stakeholder_group": stakeholder_group.pk,
         "speaks_for_organisation": "on",
+        "interests": "Board member of a patient association.",
         "accept_terms": "on",
         "accept_privacy": "on",
         **overrides,
@@ -40,10 +44,13 @@ def signup(client, stakeholder_group, **overrides):
 def test_signup_records_profile_and_consents_then_verification_allows_login(
     client, stakeholder_group
 ):
-    response = signup(client, stakeholder_group)
+    response = signup(client, stakeholder_group, next="/recommendations/")
     assert response.status_code == 302
 
     user = User.objects.get(email="new.person@example.org")
+    # The declaration of interests is given with the sign-up, dated.
+    assert user.interests == "Board member of a patient association."
+    assert user.has_declared_interests
     assert (user.display_name, user.organisation, user.job_title) == (
         "New Person",
         "Belgian Patients",
@@ -54,21 +61,36 @@ def test_signup_records_profile_and_consents_then_verification_allows_login(
         (Consent.Document.TERMS, legal.TERMS_VERSION),
         (Consent.Document.PRIVACY, legal.PRIVACY_VERSION),
     }
-    # Not verified yet: signing in is refused and says why.
+    # Not verified yet: not signed in, and contributing is refused with the reason.
     assert contribution_refusal(user).startswith("Verify your e-mail address")
-    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    assert response.status_code == 302 and "confirm-email" in response["Location"]
+    assert "_auth_user_id" not in client.session
 
     message = mail.outbox[-1]
     assert message.to == ["new.person@example.org"]
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
-    assert client.post("/" + path).status_code == 302
-
+    # Confirmed in the browser that signed up: signed in, back where the sign-up started.
+    response = client.post("/" + path)
+    assert response.status_code == 302 and response["Location"] == "/recommendations/"
+    assert client.session["_auth_user_id"] == str(user.pk)
+    # Nothing left to declare: no reminder.
+    assert contribution_refusal(user) is None
+    client.logout()
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
-    # Verified, but no declaration of interests yet.
-    assert contribution_refusal(user).startswith("Declare your interests")
+
+
+@pytest.mark.django_db
+def test_confirming_in_another_browser_verifies_without_signing_in(client, stakeholder_group):
+    """allauth signs in on confirmation only in the session that signed up: a link opened
+    elsewhere (or by someone who got hold of it) verifies the address and signs no one in."""
+    signup(client, stakeholder_group)
+    link = re.search(r"https?://[^\s/]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body)
+    other = Client()
+    response = other.post(link.group(1))
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
+    assert "_auth_user_id" not in other.session
+    assert EmailAddress.objects.get(email="new.person@example.org").verified
 
 
 @pytest.mark.django_db
@@ -79,6 +101,7 @@ def test_signup_records_profile_and_consents_then_verification_allows_login(
         ({"accept_privacy": ""}, "accept_privacy", "You must acknowledge the privacy notice"),
         ({"password1": "password", "password2": "password"}, "password1", "too common"),
         ({"display_name": ""}, "display_name", "This field is required"),
+        ({"interests": ""}, "interests", "This field is required"),
     ],
 )
 def test_signup_errors_are_shown_and_nothing_is_created(
@@ -118,12 +141,20 @@ def test_moderator_must_set_up_two_factor_before_acting(client, moderator, with_
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
-    # (allauth first asks for the password again, as for any security change)
+    # allauth first asks for the password again, as for any security change: that page says
+    # nothing of setting up (it has no code to scan); the set-up page says why.
     page = client.get(response["Location"], follow=True)
-    assert "must set up two-factor authentication" in page.content.decode()
+    assert page.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
+    assert "two-factor" not in page.content.decode()
+    client.post(page.redirect_chain[-1][0], {"password": "correct horse battery staple"})
+    setup = client.get(reverse("mfa_activate_totp")).content.decode()
+    assert "must set up two-factor authentication before they act" in setup
+    assert 'id="authenticator_secret"' in setup and "readonly" in setup
+    assert client.session[SETUP_NEXT] == "/admin/"
 
     with_totp(moderator)
     assert client.get("/admin/").status_code == 200
+    assert SETUP_NEXT not in client.session  # back where they were going
 
 
 @pytest.mark.django_db

@@ -220,6 +220,7 @@ def sign_up_form_data(client, token, **overrides):
         "organisation": "Belgian Patients",
         "job_title": "",
         "stakeholder_group": StakeholderGroup.objects.get(slug="patient-organisation").pk,
+        "interests": "None.",
         "accept_terms": "on",
         "accept_privacy": "on",
         "invitation": token,

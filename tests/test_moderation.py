@@ -18,6 +18,7 @@ from django.db import connection, connections
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from consultation import selectors as dialogue
 from consultation import services as consultation_services
@@ -519,6 +520,48 @@ def test_reason_templates_compose_with_a_note(client, author, moderator, with_to
     assert response.status_code == 422
     html = response.content.decode()
     assert "Give a reason" in html and 'value="reject" checked' in html
+
+
+@pytest.mark.django_db
+def test_the_api_takes_the_same_reason_templates(author, moderator, with_totp, recommendation):
+    """One set of templates, composed the same way (reason_compose) by the web and the API."""
+    template = ReasonTemplate.objects.create(
+        title="Off topic", text="It is not about this recommendation.", actions=["hide"]
+    )
+    target = comment(author, recommendation)
+    api = APIClient()
+    api.force_authenticate(with_totp(moderator))
+    decision = {"kind": "comment", "id": target.pk, "action": "hide"}
+    decision |= {"expected_state": "published", "reason_template": template.pk}
+    response = api.post("/api/moderation/actions/", {**decision, "reason": "See the rules."})
+    assert response.status_code == 201, response.content
+    assert response.json()["reason"] == "It is not about this recommendation.\n\nSee the rules."
+    template.active = False
+    template.save()
+    retired = api.post("/api/moderation/actions/", {**decision, "expected_state": "hidden"})
+    assert retired.status_code == 400 and "reason_template" in retired.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_item_page_links_the_authors_history(
+    client, author, moderator, with_totp, recommendation, make_person
+):
+    """Their contributions (their public page) and the decisions about them (the log, filtered
+    to them)."""
+    earlier = comment(author, recommendation, "Earlier.")
+    decide(moderator, earlier, Action.HIDE, reason="Off topic.")
+    other = comment(author, recommendation, "Another one.")
+    bystander = comment(make_person("else@example.org"), recommendation, "Not theirs.")
+    decide(with_totp(moderator), bystander, Action.HIDE, reason="Unrelated.")
+    client.force_login(moderator)
+    html = client.get(reverse("moderation:item", args=["comment", other.pk])).content.decode()
+    person = reverse("accounts:person", args=[author.pk])
+    assert f'href="{person}" class="history-contributions">2 contributions · 1 hidden<' in html
+    log = f"{reverse('moderation:log')}?subject={author.pk}"
+    assert f'href="{log}" class="history-decisions">decisions about them: hidden ×1<' in html
+    rows = client.get(log)
+    assert [r.reason for r in rows.context["page"]] == ["Off topic."]
+    assert f'name="subject" value="{author.pk}"' in rows.content.decode()
 
 
 @pytest.mark.django_db

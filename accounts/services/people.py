@@ -31,6 +31,10 @@ def user_signup_complete(*, user: User, data: dict[str, Any], language: str | No
     if language in User.Language.values:
         user.language = language
     user.speaks_for_organisation = bool(data.get("speaks_for_organisation"))
+    # The declaration of interests is asked at sign-up: no reminder to declare afterwards.
+    if data.get("interests"):
+        user.interests = data["interests"].strip()
+        user.interests_declared_at = timezone.now()
     user.save()
     if data.get("invitation"):
         invitation_accept(invitation=data["invitation"], user=user)

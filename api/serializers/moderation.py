@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultation.models import ModerationState
-from moderation.models import Appeal, Flag, ModerationAction
+from moderation.models import Appeal, Flag, ModerationAction, ReasonTemplate
 from moderation.selectors import QUEUE_SORTS, QUEUE_STATES
-from moderation.services import CONTENT_ACTIONS
+from moderation.services import CONTENT_ACTIONS, reason_compose
 
 from ..fields import StrictCharField
 from .base import MAX_NUMBER, IdField, PersonSerializer
@@ -67,7 +67,28 @@ class ModerationActionSerializer(serializers.ModelSerializer):
         return row.subject_user.public_name if row.subject_user_id else None
 
 
-class DecisionCreateSerializer(ContentReferenceSerializer):
+class ReasonTemplateMixin(serializers.Serializer):
+    """A reason picked from the moderators' templates, as on the web form: its text, then the
+    `reason` written, if any (moderation.services.reason_compose)."""
+
+    reason_template = serializers.PrimaryKeyRelatedField(
+        queryset=ReasonTemplate.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The id of a reason template (moderators manage them in the admin): its text "
+        "becomes the reason, followed by `reason` as a note.",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        attrs["reason"] = reason_compose(
+            template=attrs.pop("reason_template", None), text=attrs.get("reason", "")
+        )
+        return attrs
+
+
+class DecisionCreateSerializer(ReasonTemplateMixin, ContentReferenceSerializer):
     action = serializers.ChoiceField(
         choices=[
             (a, ModerationAction.Action(a).label)
@@ -98,7 +119,7 @@ class DecisionCreateSerializer(ContentReferenceSerializer):
     )
 
 
-class SuspensionLiftSerializer(serializers.Serializer):
+class SuspensionLiftSerializer(ReasonTemplateMixin, serializers.Serializer):
     reason = serializers.CharField(
         allow_blank=True,
         required=False,

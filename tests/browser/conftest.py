@@ -47,6 +47,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 HERE = Path(__file__).resolve().parent
+AXE = HERE / "vendor" / "axe.min.js"
 
 
 def _in_this_folder(item: pytest.Item) -> bool:
@@ -187,6 +188,23 @@ def page(browser, live_server, django_db_serialized_rollback):
     page.csp_violations = violations
     yield page
     context.close()
+
+
+@pytest.fixture
+def axe():
+    """`axe(page)`: what axe-core (vendored) finds wrong on the page as it is now, as
+    (rule, targets) pairs; a test asserts the list is empty on each page it visits.
+
+    Evaluated through the DevTools protocol, not as an inline <script> the page's
+    Content-Security-Policy would (rightly) refuse."""
+    source = AXE.read_text()
+
+    def violations(page) -> list:
+        page.evaluate(source)
+        found = page.evaluate("async () => (await axe.run(document)).violations")
+        return [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
+
+    return violations
 
 
 @pytest.fixture

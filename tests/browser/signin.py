@@ -1,4 +1,7 @@
-"""Signing the browser in without the login form (the sign-up journey tests the form)."""
+"""Signing the browser in without the login form (the sign-up journey tests the form), and
+finding the fields of the forms that sign people up and in."""
+
+import re
 
 from django.conf import settings
 from django.test import Client
@@ -20,3 +23,8 @@ def log_in(target, live_server, user) -> None:
             }
         ]
     )
+
+
+def label(name: str) -> re.Pattern:
+    """A form field's label, with or without the mark of a required field (" *")."""
+    return re.compile(rf"^{re.escape(name)}( \*)?$")

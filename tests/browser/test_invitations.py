@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import Invitation, User
-from tests.browser.signin import log_in
+from tests.browser.signin import label, log_in
 
 PASSWORD = "a-long and unusual passphrase 42"
 CSV = """\
@@ -63,14 +63,15 @@ def test_invite_by_csv_read_the_report_and_the_invitee_signs_up_through_the_link
     assert link.startswith(live_server.url)
     page.context.clear_cookies()
     page.goto(link)
-    expect(page.get_by_label("Email:", exact=True)).to_have_value("ann@example.org")
-    expect(page.get_by_label("Your name:", exact=True)).to_have_value("Ann Invitee")
-    expect(page.get_by_label("Organisation:", exact=True)).to_have_value("Hospital AZ")
-    expect(page.get_by_label("Stakeholder group:", exact=True)).to_have_value(
+    expect(page.get_by_label(label("Email"))).to_have_value("ann@example.org")
+    expect(page.get_by_label(label("Your name"))).to_have_value("Ann Invitee")
+    expect(page.get_by_label(label("Organisation"))).to_have_value("Hospital AZ")
+    expect(page.get_by_label(label("Stakeholder group"))).to_have_value(
         str(ann.stakeholder_group_id)
     )
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again):", exact=True).fill(PASSWORD)
+    page.get_by_label(label("Password")).fill(PASSWORD)
+    page.get_by_label(label("Password (again)")).fill(PASSWORD)
+    page.get_by_label(label("Declaration of interests")).fill("None.")
     page.get_by_label("I accept the terms of participation").check()
     page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Sign Up").click()

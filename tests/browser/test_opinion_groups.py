@@ -2,16 +2,12 @@
 description, and as data tables), the declared-group overlay without JavaScript, the cards
 and the lists; axe-core (vendored, tests/browser/vendor/) finds no accessibility violation."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
 from bench.opinion_data import create_positions, planted
 from results.opinions import services
-
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture
@@ -30,15 +26,7 @@ def computed(page, consultation_factory):
     return consultation
 
 
-def _axe_violations(page) -> list:
-    # Evaluated through the DevTools protocol, not as an inline <script> the page's
-    # Content-Security-Policy would (rightly) refuse.
-    page.evaluate(AXE.read_text())
-    violations = page.evaluate("async () => (await axe.run(document)).violations")
-    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
-
-
-def test_opinion_map_cards_and_tables(page, computed):
+def test_opinion_map_cards_and_tables(page, computed, axe):
     page.goto("/consultations/camps/results/")
     page.get_by_role("link", name="Opinion groups: where participants agree").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Opinion groups")
@@ -56,12 +44,12 @@ def test_opinion_map_cards_and_tables(page, computed):
     expect(cards.first.locator(".representative li").first).to_contain_text("of the group")
     expect(page.locator("#opinion-consensus li")).to_have_count(5)
     expect(page.locator("#declared-table tbody tr")).to_have_count(3)
-    assert _axe_violations(page) == []
+    assert axe(page) == []
 
     page.get_by_role("link", name="declared stakeholder group").click()
     expect(
         page.get_by_role("img", name="Participants by declared stakeholder group")
     ).to_be_visible()
     expect(page.locator("#map-legend")).to_contain_text("Industry")
-    assert _axe_violations(page) == []
+    assert axe(page) == []
     assert page.console_errors == []
