@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recommendations.models import Recommendation
 
@@ -102,14 +103,14 @@ class Outbox(models.Model):
     makes the same event queue it once; the claim makes one worker send it, once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("outbox status", "Pending")
         CLAIMED = "claimed", _("Claimed (being sent)")
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped (not wanted, or nothing to send)")
         FAILED = "failed", _("Failed")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", _("E-mail")
+        EMAIL = "email", pgettext_lazy("outbox channel", "E-mail")
 
     key = models.CharField(max_length=200, unique=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
