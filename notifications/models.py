@@ -124,6 +124,9 @@ class Outbox(models.Model):
     # Set before the first hand-off to the mail server and kept for every retry: a message
     # sent twice (a crash between the hand-off and the record) carries the same Message-ID.
     message_id = models.CharField(max_length=255, blank=True)
+    # A message rendered elsewhere, whole (allauth's account e-mails: their one-time links and
+    # codes exist nowhere else); emptied once it is settled.
+    payload = models.JSONField(default=dict, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -11,6 +11,7 @@ after the mail server accepted a message and before the row is marked sent sends
 after the lease, with the same Message-ID (set before the first hand-off).
 """
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import make_msgid
@@ -20,11 +21,13 @@ from django.core.mail.utils import DNS_NAME
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import delivery, mailer, sending
+from . import delivery, emails, mailer, sending
 from .models import FailedEmail, NotificationEmail, Outbox
 
-# The name of a notification's e-mail in the outbox (the others are mailer.BUILDERS' names).
+# The name of a notification's e-mail in the outbox, and of a message rendered elsewhere
+# (the payload holds it); the others are mailer.BUILDERS' names.
 NOTIFICATION = "notification"
+RENDERED = "rendered"
 # Rows per delivery task: a few, so that a large change's e-mails spread over the workers.
 CHUNK = 20
 
@@ -43,6 +46,13 @@ def entry(
     channel). The event is the object, unless one object has several (an invitation sent
     again): then `event` tells them apart."""
     return name, pk, ":".join(filter(None, [name, str(pk), event, channel]))
+
+
+def outbox_add_rendered(payload: dict) -> int:
+    """A message rendered elsewhere (subject, body, from_email, to, alternatives), written
+    now (in the caller's transaction, if any); its row's id."""
+    key = entry(RENDERED, 0, uuid.uuid4().hex)[2]
+    return Outbox.objects.create(name=RENDERED, object_pk=0, key=key, payload=payload).pk
 
 
 def outbox_add(entries: Iterable[tuple[str, int, str]]) -> list[int]:
@@ -88,13 +98,16 @@ def _send(row: Outbox) -> str:
     headers = {"Message-ID": row.message_id}
     if row.name == NOTIFICATION:
         return sending.notification_email_send(notification_id=row.object_pk, headers=headers)
+    if row.name == RENDERED:
+        emails.send_rendered(**row.payload, headers=headers)
+        return "sent"
     return mailer.email_send(name=row.name, pk=row.object_pk, headers=headers)
 
 
 def _failed(row: Outbox, exc: BaseException) -> None:
     """Given up on: the change stands; the admin shows what was not sent, and why."""
     error = delivery.error_text(exc)
-    Outbox.objects.filter(pk=row.pk).update(status=Outbox.Status.FAILED, error=error)
+    Outbox.objects.filter(pk=row.pk).update(status=Outbox.Status.FAILED, error=error, payload={})
     if row.name == NOTIFICATION:
         sending.notification_email_record(
             notification_id=row.object_pk, status=NotificationEmail.Status.FAILED, error=error
@@ -143,6 +156,7 @@ def outbox_deliver(ids: Sequence[int]) -> Delivered:
                     status=Outbox.Status.SENT if outcome == "sent" else Outbox.Status.SKIPPED,
                     sent_at=timezone.now() if outcome == "sent" else None,
                     error="",
+                    payload={},
                 )
         done.outcomes[outcome] = done.outcomes.get(outcome, 0) + 1
     return done

@@ -121,3 +121,9 @@ def email_queue(name: str, pk: int, *, event: str = "") -> None:
         raise KeyError(f"No e-mail is registered as {name!r}.")
     with transaction.atomic():
         _outbox_write([outbox.entry(name, pk, event)])
+
+
+def email_rendered_queue(payload: dict) -> int:
+    """Queue a message rendered elsewhere, whole (allauth's account e-mails): an outbox row,
+    written now; the caller hands its id to a task."""
+    return outbox.outbox_add_rendered(payload)

@@ -55,17 +55,20 @@ app.worker_main(["worker", "--pool", "solo", "--without-mingle", "--without-goss
 """
 
 
-def environment(broker_url: str, **extra) -> dict[str, str]:
+def database_url() -> str:
+    """The test database, for a worker started by a test (it sweeps the outbox at start)."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
-        database = f"sqlite:///{db['NAME']}"
-    else:
-        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        database = f"postgres://{db['USER']}@{host}/{db['NAME']}"
+        return f"sqlite:///{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{db['USER']}@{host}/{db['NAME']}"
+
+
+def environment(broker_url: str, **extra) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database,
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker_url,
         **extra,
     }
