@@ -80,7 +80,7 @@ def test_the_same_event_queues_its_email_once(thread):
 # -- Delivered by the task, or by the sweep ---------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("eager")
 def test_the_task_after_the_commit_sends_it_once_with_the_recorded_message_id(
     make_person, recommendation_factory
