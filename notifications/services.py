@@ -54,7 +54,7 @@ def notify_many(notifications: Sequence[Notification], *, email: bool = True) ->
     """Create the rows (one query) and their e-mails' outbox rows (two queries), in the
     caller's transaction. `email=False`: the caller sends its own e-mail (moderation's
     decision)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction, if any
         created = Notification.objects.bulk_create(notifications)
         if email:
             _outbox_write([outbox.entry(outbox.NOTIFICATION, n.pk) for n in created])
@@ -119,7 +119,7 @@ def email_queue(name: str, pk: int, *, event: str = "") -> None:
     queued once per (name, pk, event)."""
     if name not in BUILDERS:
         raise KeyError(f"No e-mail is registered as {name!r}.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction, if any
         _outbox_write([outbox.entry(name, pk, event)])
 
 
