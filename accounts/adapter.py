@@ -10,6 +10,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 from core.throttling import too_many_requests
+from notifications.services import email_rendered_queue
 
 from . import login_throttle
 from .tasks import send_account_email
@@ -79,22 +80,25 @@ class AccountAdapter(DefaultAccountAdapter):
             super().send_mail(template_prefix, email, context)
 
     def _queue(self, message) -> None:
-        """Send through the worker: the request neither waits for the mail server nor takes
-        longer when the address is registered (enumeration). The message needs nothing from
-        the database, so it need not wait for the commit. With the broker down it goes out
-        from here, late rather than lost."""
-        payload = {
-            "subject": message.subject,
-            "body": message.body,
-            "from_email": message.from_email,
-            "to": list(message.to),
-            "alternatives": [list(a) for a in getattr(message, "alternatives", [])],
-        }
+        """Send through the outbox and the worker: the request neither waits for the mail
+        server nor takes longer when the address is registered (enumeration). The message is
+        written whole to the outbox now (it needs nothing else from the database) and handed
+        to the worker at once; with the broker down it goes out from here, late rather than
+        lost, and if the worker cannot find it yet the sweep sends it."""
+        outbox_id = email_rendered_queue(
+            {
+                "subject": message.subject,
+                "body": message.body,
+                "from_email": message.from_email,
+                "to": list(message.to),
+                "alternatives": [list(a) for a in getattr(message, "alternatives", [])],
+            }
+        )
         try:
-            send_account_email.delay(**payload)
+            send_account_email.delay(outbox_id)
         except Exception:  # the broker is unreachable: any error of its client
             logger.exception("Broker unreachable: sending an account e-mail from the request")
-            send_account_email(**payload)
+            send_account_email(outbox_id)
 
     def render_mail(self, template_prefix, email, context, headers=None):
         message = super().render_mail(template_prefix, email, context, headers)

@@ -22,8 +22,9 @@ def invitation_link(invitation: Invitation) -> str:
 
 
 def invitation_send(invitation: Invitation) -> None:
-    """Send (or send again) the invitation once the transaction commits."""
-    email_queue(INVITATION, invitation.pk)
+    """Send (or send again) the invitation once the transaction commits: each sending is
+    an event of its own (its delivery key has the time)."""
+    email_queue(INVITATION, invitation.pk, event=timezone.now().isoformat())
 
 
 @register(INVITATION)

@@ -5,10 +5,12 @@ here; notifications (below) stores them and sends the e-mails."""
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from accounts.models import PSEUDONYM
 from notifications.models import Notification
 from notifications.services import language_of as _language_of
 from notifications.services import notify, notify_many
@@ -32,18 +34,43 @@ def notify_reply(*, comment: Comment) -> Notification | None:
         return None
     recommendation = comment.recommendation
     with translation.override(_language_of(parent.author_id)):
-        message = _("%(author)s replied to your comment on %(reference)s “%(title)s”.") % {
-            "author": comment.author.public_name,
-            "reference": recommendation.reference,
-            "title": recommendation.title,
-        }
+        message = _reply_message(comment.author.public_name, recommendation)
     return notify(
         user_id=parent.author_id,
         kind=Notification.Kind.REPLY,
         message=message,
         url=_comment_path(comment),
         recommendation_id=recommendation.pk,
+        actor_id=comment.author_id,
     )
+
+
+def _reply_message(author: str, recommendation) -> str:
+    return _("%(author)s replied to your comment on %(reference)s “%(title)s”.") % {
+        "author": author,
+        "reference": recommendation.reference,
+        "title": recommendation.title,
+    }
+
+
+def replies_unname(*, author) -> int:
+    """The person's account is being deleted: the reply notices that name them, in other
+    people's lists, name "Former participant" instead (in each reader's language), and no
+    longer point to them. Notices from before `actor` was recorded are found by the reply's
+    address (the replies stay, under the pseudonym)."""
+    urls = [c.get_absolute_url() for c in Comment.objects.filter(author=author)
+            .select_related("recommendation__consultation")]  # fmt: skip
+    named = Notification.objects.filter(kind=Notification.Kind.REPLY).filter(
+        Q(actor=author) | Q(actor=None, url__in=urls)
+    )
+    rewritten = []
+    for notice in named.select_related("recommendation", "user"):
+        with translation.override(notice.user.language or settings.LANGUAGE_CODE):
+            notice.message = _reply_message(gettext(PSEUDONYM), notice.recommendation)
+        notice.actor = None
+        rewritten.append(notice)
+    Notification.objects.bulk_update(rewritten, ["message", "actor"], batch_size=500)
+    return len(rewritten)
 
 
 def _comment_path(comment: Comment) -> str:

@@ -10,6 +10,7 @@ from core import privacy
 from recommendations.privacy import recommendation_ref
 
 from .models import Amendment, AmendmentEndorsement, Comment, CommentRevision, Follow, Position
+from .notices import replies_unname
 
 RECOMMENDATION = "recommendation__consultation"
 
@@ -111,6 +112,8 @@ def _erase(user) -> None:
     Follow.objects.filter(user=user).delete()
     if not settings.DELETED_ACCOUNTS_KEEP_POSITIONS:
         Position.objects.filter(author=user).delete()
+    # Other people's reply notices name them: renamed "Former participant" (#17).
+    replies_unname(author=user)
 
 
 privacy.register(

@@ -98,9 +98,7 @@ def notify_decision(action: ModerationAction) -> Notification | None:
         url=reverse("moderation:decision", args=[action.pk]),
         email=False,  # the decision's own e-mail, below
     )
-    wants = user.notify_appeals if appeal_outcome else user.notify_decisions
-    if wants and user.is_active and not user.deleted_at:
-        email_queue(DECISION, action.pk)
+    email_queue(DECISION, action.pk)  # if the person wants it when it is sent (_decision)
     return notification
 
 
@@ -116,6 +114,10 @@ def _decision(pk: int) -> Email | None:
     if action is None or action.subject_user is None:
         return None
     person = action.subject_user
+    appeal_outcome = action.action in (Action.UPHOLD, Action.OVERTURN)
+    wants = person.notify_appeals if appeal_outcome else person.notify_decisions
+    if not wants or not person.is_active or person.deleted_at:
+        return None  # the preferences as they are when it is sent
     # The subject template words decisions about contributions; this one is about the account.
     lifted = action.action == action.Action.LIFT_SUSPENSION
     # In the language of the person it is for, not of the moderator who decided.

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import FailedEmail, NotificationEmail
+from core.admin import ReadOnlyAdmin
+
+from .models import FailedEmail, NotificationEmail, Outbox
 
 
 @admin.register(NotificationEmail)
@@ -31,3 +33,14 @@ class FailedEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ReadOnlyAdmin):
+    """What is still to send (pending, or claimed by a worker), sent, skipped, or failed for
+    good (with the error): the outbox delivers them; nothing is changed here."""
+
+    list_display = ["key", "status", "attempts", "available_at", "claimed_at", "sent_at", "error"]
+    list_filter = ["status", "name"]
+    search_fields = ["key"]
+    date_hierarchy = "created_at"

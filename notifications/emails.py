@@ -24,6 +24,11 @@ def render(name: str, context: dict, *, subject: str | None = None) -> tuple[str
     return subject, text, html
 
 
+# Every message the platform sends is written by the platform, not a person (RFC 3834):
+# auto-responders do not answer it. Set here, the one place a message is made.
+AUTO_SUBMITTED = {"Auto-Submitted": "auto-generated"}
+
+
 def send(
     *,
     rendered: tuple[str, str, str],
@@ -32,19 +37,37 @@ def send(
     connection=None,
 ) -> None:
     subject, text, html = rendered
-    message = EmailMultiAlternatives(
-        subject, text, to=[to], connection=connection, headers=headers or {}
+    send_rendered(
+        subject=subject,
+        body=text,
+        to=[to],
+        alternatives=[(html, "text/html")],
+        headers=headers,
+        connection=connection,
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 def send_rendered(
-    *, subject: str, body: str, from_email: str, to: list[str], alternatives: list
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    alternatives: list,
+    from_email: str | None = None,
+    headers: dict[str, str] | None = None,
+    connection=None,
 ) -> None:
-    """Send a message rendered elsewhere, whole: allauth's account e-mails, rendered in the
-    request by accounts.adapter (their one-time links and codes exist nowhere else)."""
-    message = EmailMultiAlternatives(subject, body, from_email, to)
+    """Send a message, its alternatives attached. Also for a message rendered elsewhere,
+    whole: allauth's account e-mails, rendered in the request by accounts.adapter (their
+    one-time links and codes exist nowhere else)."""
+    message = EmailMultiAlternatives(
+        subject,
+        body,
+        from_email,
+        to,
+        connection=connection,
+        headers={**AUTO_SUBMITTED, **(headers or {})},
+    )
     for content, mimetype in alternatives:
         message.attach_alternative(content, mimetype)
     message.send()
@@ -67,7 +90,9 @@ def preferences_url() -> str:
     return settings.SITE_URL + reverse("accounts:preferences")
 
 
-def send_notification(*, notification: Notification, connection=None) -> None:
+def send_notification(
+    *, notification: Notification, headers: dict[str, str] | None = None, connection=None
+) -> None:
     """Send one notification at once (a reply, a decision, new wording)."""
     user = notification.user
     with translation.override(language_of(user)):
@@ -85,6 +110,6 @@ def send_notification(*, notification: Notification, connection=None) -> None:
     send(
         rendered=rendered,
         to=user.email,
-        headers={"Auto-Submitted": "auto-generated"},
+        headers=headers,
         connection=connection,
     )

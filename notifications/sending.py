@@ -1,11 +1,10 @@
-"""Sending one notification's e-mail, once: claimed as a digest is claimed, released for the
-task's retry on a temporary failure, recorded as failed (in the admin) on a permanent one."""
+"""One notification's e-mail, as the outbox delivers it: sent if the person wants it when it
+is sent (their notify_* preferences, read then, not when it was queued), and recorded on the
+notification (NotificationEmail: sent or failed, for the admin and "Download my data")."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from . import delivery, emails
+from . import emails
 from .models import Notification, NotificationEmail
 
 PREFERENCE = {
@@ -16,29 +15,9 @@ PREFERENCE = {
 }
 
 
-def _claim(notification_id: int) -> NotificationEmail | None:
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            return NotificationEmail.objects.create(
-                notification_id=notification_id, claimed_at=now, attempts=1
-            )
-    except IntegrityError:
-        pass
-    stale = now - delivery.claim_stale_after()
-    taken = (
-        NotificationEmail.objects.filter(
-            notification_id=notification_id, status=NotificationEmail.Status.CLAIMED
-        )
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
-    return NotificationEmail.objects.get(notification_id=notification_id) if taken else None
-
-
-def notification_email_send(*, notification_id: int) -> str:
-    """Send one notification's e-mail, once. Returns what happened. A temporary failure
-    releases the claim and is raised again, for the task to retry."""
+def notification_email_send(*, notification_id: int, headers: dict[str, str]) -> str:
+    """Send one notification's e-mail now, if still wanted: "sent", "skipped" or "gone".
+    Raises the sending's error (the outbox retries or records it)."""
     notification = (
         Notification.objects.select_related("user", "recommendation__consultation")
         .filter(pk=notification_id)
@@ -52,26 +31,20 @@ def notification_email_send(*, notification_id: int) -> str:
         or user.deleted_at
         or not getattr(user, PREFERENCE.get(notification.kind, ""), False)
     ):
-        NotificationEmail.objects.get_or_create(
-            notification=notification, defaults={"status": NotificationEmail.Status.SKIPPED}
-        )
         return "skipped"
-    claim = _claim(notification.pk)
-    if claim is None:
-        return "taken"
-    try:
-        emails.send_notification(notification=notification)
-    except Exception as exc:
-        error = delivery.error_text(exc)
-        if delivery.is_permanent(exc) or claim.attempts >= delivery.max_attempts():
-            NotificationEmail.objects.filter(pk=claim.pk).update(
-                status=NotificationEmail.Status.FAILED, error=error
-            )
-            return "failed"
-        # Released for the task's retry (SEND_ERRORS are temporary: is_permanent said so).
-        NotificationEmail.objects.filter(pk=claim.pk).update(claimed_at=None, error=error)
-        raise
-    NotificationEmail.objects.filter(pk=claim.pk).update(
-        status=NotificationEmail.Status.SENT, sent_at=timezone.now(), error=""
-    )
+    emails.send_notification(notification=notification, headers=headers)
+    notification_email_record(notification_id=notification_id, status="sent")
     return "sent"
+
+
+def notification_email_record(*, notification_id: int, status: str, error: str = "") -> None:
+    now = timezone.now()
+    NotificationEmail.objects.update_or_create(
+        notification_id=notification_id,
+        defaults={
+            "status": status,
+            "error": error,
+            "claimed_at": now,
+            "sent_at": now if status == NotificationEmail.Status.SENT else None,
+        },
+    )

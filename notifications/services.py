@@ -1,14 +1,17 @@
-"""Immediate notifications: the on-site row, and an e-mail queued when the transaction
-commits for those who want one (the person's notify_* preferences).
+"""Immediate notifications: the on-site row and its e-mail's outbox row, in the caller's
+transaction; the e-mail is sent if the person wants it when it is sent (their notify_*
+preferences, read by sending.py).
 
-Every app's notices.py writes its texts and calls `notify_many` (or `notify`); the e-mail
-task calls `notification_email_send`, which claims it as a digest is claimed (sent once).
+Every app's notices.py writes its texts and calls `notify_many` (or `notify`), and queues the
+e-mails it writes itself with `email_queue`: both write outbox rows (outbox.py), handed to a
+delivery task after the commit, or found by the sweep if that hand-over fails.
 The nav's unread count is kept in the cache (no query per page): set at login and when the
 list is read, raised when a notification is created.
 """
 
 from collections.abc import Sequence
 from contextlib import suppress
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,10 +19,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from . import outbox, tasks
 from .mailer import BUILDERS
 from .models import Notification
-from .sending import PREFERENCE
-from .tasks import send_email, send_notification_email
 
 UNREAD_TIMEOUT = 24 * 60 * 60
 
@@ -49,33 +51,24 @@ def _unread_raise(user_ids: Sequence[int]) -> None:
 
 
 def notify_many(notifications: Sequence[Notification], *, email: bool = True) -> list[Notification]:
-    """Create the rows (one query) and, on commit, queue an e-mail for each person whose
-    preference asks for it (one query per kind). `email=False`: the caller sends its own
-    e-mail (moderation's decision)."""
-    created = Notification.objects.bulk_create(notifications)
-    wanted: list[int] = []
-    by_kind: dict[str, list[Notification]] = {}
-    for n in created if email else ():
-        by_kind.setdefault(n.kind, []).append(n)
-    for kind, rows in by_kind.items():
-        willing = set(
-            get_user_model()
-            .objects.filter(
-                pk__in={n.user_id for n in rows},
-                is_active=True,
-                deleted_at__isnull=True,
-                **{PREFERENCE[kind]: True},
-            )
-            .values_list("pk", flat=True)
-        )
-        wanted += [n.pk for n in rows if n.user_id in willing]
+    """Create the rows (one query) and their e-mails' outbox rows (two queries), in the
+    caller's transaction. `email=False`: the caller sends its own e-mail (moderation's
+    decision)."""
+    with transaction.atomic(savepoint=False):  # the caller's transaction, if any
+        created = Notification.objects.bulk_create(notifications)
+        if email:
+            _outbox_write([outbox.entry(outbox.NOTIFICATION, n.pk) for n in created])
     user_ids = [n.user_id for n in created]
-
     transaction.on_commit(lambda: _unread_raise(user_ids))
-    for pk in wanted:
-        # Queued after the commit; a broker that is down then is logged, never a 500.
-        send_notification_email.delay_on_commit(pk)
     return created
+
+
+def _outbox_write(entries) -> None:
+    """The rows, in this transaction; handed to delivery tasks once it commits (a broker that
+    is down then is logged, never a 500: the sweep sends them)."""
+    ids = outbox.outbox_add(entries)
+    if ids:
+        transaction.on_commit(partial(tasks.queue, ids))
 
 
 def notify(
@@ -85,6 +78,7 @@ def notify(
     message: str,
     url: str = "",
     recommendation_id: int | None = None,
+    actor_id: int | None = None,
     email: bool = True,
 ) -> Notification:
     return notify_many(
@@ -95,6 +89,7 @@ def notify(
                 message=message[:500],
                 url=url,
                 recommendation_id=recommendation_id,
+                actor_id=actor_id,
             )
         ],
         email=email,
@@ -119,9 +114,16 @@ def mark_read(*, user, pks: Sequence[int] | None = None) -> int:
     return marked
 
 
-def email_queue(name: str, pk: int) -> None:
-    """Queue the e-mail when the transaction commits (at once outside one)."""
+def email_queue(name: str, pk: int, *, event: str = "") -> None:
+    """Queue the e-mail `name` built from `pk` in the caller's transaction (an outbox row);
+    queued once per (name, pk, event)."""
     if name not in BUILDERS:
         raise KeyError(f"No e-mail is registered as {name!r}.")
-    # A broker that is down then is logged, never a 500 (config.celery.Task).
-    send_email.delay_on_commit(name, pk)
+    with transaction.atomic(savepoint=False):  # the caller's transaction, if any
+        _outbox_write([outbox.entry(name, pk, event)])
+
+
+def email_rendered_queue(payload: dict) -> int:
+    """Queue a message rendered elsewhere, whole (allauth's account e-mails): an outbox row,
+    written now; the caller hands its id to a task."""
+    return outbox.outbox_add_rendered(payload)

@@ -457,8 +457,10 @@ def test_accepting_costs_the_same_for_2_or_10_outdated_amendments(
     # 11 the amendment accepted, 12 the audit log's row, 13 the other open amendments, locked,
     # with their authors' languages, 14 all of them outdated at once, 15 the positions on an
     # earlier wording (none here), 16 the accepted author's language, 17 all the notifications
-    # inserted at once, 18 who of them wants an e-mail for decisions, 19 savepoint released.
-    with django_assert_num_queries(19):
+    # inserted at once, 18 their e-mails' outbox rows inserted at once, 19 the ids of those
+    # rows (for the task after the commit; the preferences are read when they are sent),
+    # 20 savepoint released.
+    with django_assert_num_queries(20):
         services.amendment_accept(amendment=accepted, acting_user=moderator)
     assert Notification.objects.filter(message=OUTDATED).count() == n
     assert Amendment.objects.filter(status=Amendment.Status.OUTDATED).count() == n

@@ -158,10 +158,15 @@ def test_signup_answers_alike_and_queues_the_mail_whether_or_not_the_address_exi
     from django.contrib.auth import hashers
 
     from accounts.tasks import send_account_email
+    from notifications.models import Outbox
     from tests.test_accounts import signup
 
     queued, hashed = [], []
-    monkeypatch.setattr(send_account_email, "delay", lambda **kw: queued.append(kw["to"]))
+    monkeypatch.setattr(
+        send_account_email,
+        "delay",
+        lambda outbox_id: queued.append(Outbox.objects.get(pk=outbox_id).payload["to"]),
+    )
     # the password hashing is the slow step: both answers must do it (the test settings' hasher)
     real = hashers.MD5PasswordHasher.encode
     monkeypatch.setattr(

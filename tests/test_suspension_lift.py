@@ -120,10 +120,11 @@ def test_lifting_costs_a_fixed_number_of_queries(
     author, moderator, suspended, django_assert_num_queries
 ):
     moderator = User.objects.get(pk=moderator.pk)  # no cached groups or permissions
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         # SAVEPOINT (the service's transaction, inside the test's); the moderator's groups
         # (the rule); the person's row, locked; its suspension cleared; the log's row; the
-        # notification; RELEASE SAVEPOINT. The e-mail waits for the commit.
+        # notification; the e-mail's outbox row; its id (for the task after the commit);
+        # RELEASE SAVEPOINT. The e-mail is sent after the commit.
         services.suspension_lift(acting_user=moderator, user=author, reason="Served.")
 
 

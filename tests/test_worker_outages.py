@@ -19,6 +19,7 @@ from django.conf import settings
 from config.celery import app as celery_app
 
 from .redis_server import needs_redis_server, private_redis  # noqa: F401
+from .test_outbox_worker import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTAGES = 5
@@ -42,6 +43,7 @@ class Worker:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "CELERY_BROKER_URL": broker_url,
+            "DATABASE_URL": database_url(),  # migrated: the worker sweeps the outbox at start
         }
         options = procfile_worker_options()
         options[options.index("--concurrency") + 1] = "1"
@@ -90,6 +92,7 @@ def run_task(private_redis, worker: Worker, timeout: float = 60) -> bool:  # noq
     return worker.wait_for(f"celery.backend_cleanup[{result.id}] succeeded", timeout)
 
 
+@pytest.mark.django_db
 def test_the_same_worker_runs_tasks_after_five_broker_outages(private_redis):  # noqa: F811
     worker = Worker(private_redis.url())
     try:
