@@ -5,7 +5,8 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.models import Amendment, ModerationState, Position
+from consultation.visibility import comment_count_of
 from notifications.models import Notification
 from recommendations.models import (
     Challenge,
@@ -44,11 +45,7 @@ def recommendation_annotate(qs: QuerySet[Recommendation]) -> QuerySet[Recommenda
     return qs.annotate(
         position_count=_count(positions),
         endorsement_count=_count(positions.filter(stance__in=ENDORSING)),
-        comment_count=_count(
-            Comment.objects.filter(
-                recommendation=OuterRef("pk"), deleted_at__isnull=True, moderation_state=PUBLISHED
-            )
-        ),
+        comment_count=comment_count_of("recommendation"),
         amendment_count=_count(
             Amendment.objects.filter(recommendation=OuterRef("pk"), moderation_state=PUBLISHED)
         ),

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.conf import settings
-from django.db.models import Count, DateField, Prefetch, Q, QuerySet
+from django.db.models import Count, DateField, Prefetch, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import StakeholderGroup
 from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.visibility import comment_count_of, public_comments
 from core.diffs import word_diff
 from recommendations.models import Consultation, Pillar, Recommendation, RecommendationVersion
 
@@ -39,7 +40,8 @@ def published_positions() -> QuerySet[Position]:
 
 
 def published_comments() -> QuerySet[Comment]:
-    return Comment.objects.filter(moderation_state=PUBLISHED, deleted_at=None)
+    """The comments every count counts (consultation.visibility's public rule)."""
+    return public_comments()
 
 
 def published_amendments() -> QuerySet[Amendment]:
@@ -350,15 +352,7 @@ def consultation_report(*, consultation: Consultation, pillar: Pillar | None = N
     for comment in (
         published_comments()
         .filter(recommendation_id__in=ids, root=None)
-        .annotate(
-            reply_count=Count(
-                "thread_replies",
-                filter=Q(
-                    thread_replies__moderation_state=PUBLISHED,
-                    thread_replies__deleted_at=None,
-                ),
-            )
-        )
+        .annotate(reply_count=comment_count_of("root"))
         .select_related("author", "author__stakeholder_group")
         .order_by("-reply_count", "created_at", "pk")
     ):

@@ -18,6 +18,7 @@ from consultation.rules import (
     COMMENT_EDIT_REFUSED,
     COMMENT_REMOVE_REFUSED,
 )
+from consultation.visibility import visible_comments
 from core.diffs import word_diff
 
 from ..exceptions import Throttled
@@ -95,13 +96,11 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
     def get_queryset(self):
         if is_schema_generation(self):
             return self.queryset
-        # What the pages show this person (moderation): the published, their own, all to
-        # moderators.
-        return (
-            Comment.objects.filter(recommendation=self.recommendation)
-            .visible_to(self.request.user)
-            .select_related(*selectors.AUTHOR_FIELDS)
-        )
+        # What the pages show this person (consultation.visibility): a hidden comment as a
+        # placeholder, a pending one to its author and moderators only.
+        return visible_comments(
+            self.request.user, Comment.objects.filter(recommendation=self.recommendation)
+        ).select_related(*selectors.AUTHOR_FIELDS)
 
     def get_object(self):
         comment = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
@@ -145,6 +144,7 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             order=query.get("order", "oldest"),
             page=query.get("page", 1),
             viewer=request.user,
+            replies_per_thread=None,  # the API's thread holds every reply
         )
         data = CommentThreadSerializer(
             page.object_list, many=True, context=self.get_serializer_context()
