@@ -442,17 +442,26 @@ def test_a_held_comment_reads_to_its_author_and_moderators_only_on_every_page_an
             assert ("Held reply." in html) is sees, (who, name)
             if name != "the root's permalink":
                 assert ("Held words." in html) is sees, (who, name)
+        # A pending comment is not there for others; a hidden one is, as a placeholder
+        # (consultation.visibility): its permalink answers, without its words.
+        there = sees or state == "hidden"
         for permalink in (held.get_absolute_url(), reply.get_absolute_url()):
             response = client.get(permalink)
-            assert response.status_code == (200 if sees else 404), (who, permalink)
+            assert response.status_code == (200 if there else 404), (who, permalink)
+            html = response.content.decode()
             if sees:
-                html = response.content.decode()
                 assert "Held words." in html or "Held reply." in html
+            elif there:
+                assert "Held words." not in html and "Held reply." not in html
+                assert "Hidden by the moderators" in html
+            if there:
                 assert f"{amendment_page}#comment-" in html  # back to the amendment's page
         # Nor does a held comment take replies from those who may not read it.
         if viewer is not None and not sees:
             reply_url = url("comment_reply", recommendation, held.pk)
-            assert client.post(reply_url, {"body": "x"}).status_code == 404
+            status = client.post(reply_url, {"body": "x"}).status_code
+            assert status == (302 if state == "hidden" else 404)  # refused, said on the page
+            assert not Comment.objects.filter(body="x").exists()
 
 
 @pytest.mark.django_db
