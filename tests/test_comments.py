@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup, User
-from consultation import services
+from consultation import selectors, services
 from consultation.models import Comment, CommentRevision, Follow
 from recommendations.models import Consultation
 
@@ -735,16 +735,15 @@ def test_the_recommendation_page_costs_the_same_with_10_or_1000_comments(
 ):
     _discussion(recommendation, n, stakeholder)
     client.force_login(stakeholder)
-    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates,
-    # 6 its challenges, 7 its versions, 8 count of comment threads, 9 the page of threads with
-    # their authors, groups and reply counts, 10 all their replies with their authors and
-    # groups, 11 positions by stakeholder group, 12 count of positions (none: no page to
-    # load), 13 amendments, 14 the viewer's position, 15 whether they follow, 16 the
-    # amendments they endorse, 17 the consultation again (the recommendation's own, for
-    # dialogue_refusal), 18 their verified e-mail address (may they contribute?), 19 their
-    # groups (may they read earlier texts? asked once, as an edited comment is shown), 20 the
-    # organisers' response (none yet), 21 its implementation updates, 22 whether the viewer
-    # is on the consultation team (responses' panel)
+    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates, 6 its
+    # challenges, 7 its versions, 8 count of comment threads, 9 the page of threads with their
+    # authors, groups and reply counts, 10 the first replies of each (REPLIES_PER_THREAD) with their
+    # authors and groups, 11 positions by stakeholder group, 12 count of positions (none: no page to
+    # load), 13 amendments, 14 the viewer's position, 15 whether they follow, 16 the amendments they
+    # endorse, 17 the consultation again (the recommendation's own, for dialogue_refusal), 18 their
+    # verified e-mail address (may they contribute?), 19 their groups (may they read earlier texts?
+    # asked once, as an edited comment is shown), 20 the organisers' response (none yet), 21 its
+    # implementation updates, 22 whether the viewer is on the consultation team (responses' panel)
     with django_assert_num_queries(22):
         response = client.get(recommendation.get_absolute_url())
     html = section(response.content.decode())
@@ -752,6 +751,45 @@ def test_the_recommendation_page_costs_the_same_with_10_or_1000_comments(
     assert html.count("<article ") == min(n, 200)
     assert 'class="edited"' in html and "Comment removed" in html
     assert 'class="comment-action edit"' in html  # the viewer's own comments
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [5, 300])
+def test_a_thread_of_300_replies_keeps_the_page_small_and_its_cost_fixed(
+    client, django_assert_num_queries, stakeholder, other, recommendation, n
+):
+    root = _threads(recommendation, other, 1)[0]
+    replies = _replies(root, stakeholder, n)
+    client.force_login(stakeholder)
+    # As the page above, whatever the replies, less its 19th query (no edited comment: the
+    # viewer's groups are not asked): the page shows the first REPLIES_PER_THREAD of the
+    # thread (one query, window functions) and links to the rest.
+    with django_assert_num_queries(21):
+        response = client.get(recommendation.get_absolute_url())
+    assert len(response.content) < 150_000
+    html = section(response.content.decode())
+    shown = min(n, selectors.REPLIES_PER_THREAD)
+    assert html.count("<article ") == 1 + shown
+    more = n - shown
+    if not more:
+        assert "more-replies" not in html
+        return
+    assert f"Show {more} more replies" in html
+    replies_url = url("comment_replies", recommendation, root.pk)
+    link = f"{replies_url}?after={replies[shown - 1].pk}"
+    assert f'href="{link}" data-hx-get="{link}"' in html  # htmx, and a plain link without it
+    # "Show more": the next batch after the cursor, keyset-paged, and the link to the rest.
+    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates,
+    # 6 its challenges, 7 its versions (load_recommendation, as every page of the dialogue),
+    # 8 the root, 9 the cursor's reply, 10 the batch, 11 how many follow it, 12 the viewer's
+    # verified e-mail address (may they contribute?)
+    with django_assert_num_queries(12):
+        fragment = client.get(link, headers=HTMX).content.decode()
+    assert fragment.count("<article ") == selectors.REPLIES_PER_THREAD
+    assert f'id="comment-{replies[shown].pk}"' in fragment
+    assert f"Show {more - shown} more replies" in fragment
+    page = client.get(link).content.decode()  # without JavaScript: a page of its own
+    assert page.count("<article ") == selectors.REPLIES_PER_THREAD and "<!doctype html>" in page
 
 
 @pytest.mark.django_db
