@@ -74,6 +74,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
     stances = list(Position.Stance.values)
     recommendations = list(
         Recommendation.objects.filter(consultation=consultation)
+        .annotate(comment_count=comment_count_of("recommendation"))
         .select_related("pillar")
         .order_by("pillar__position", "position", "reference")
     )
@@ -110,6 +111,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
                 "response_status": responded.get(recommendation.pk),
                 "totals": totals,
                 "total": sum(totals.values()),
+                "comment_count": recommendation.comment_count,
                 "groups": [
                     {"group": name, "counts": counts, "total": sum(counts.values())}
                     for name, counts in by_group.items()

@@ -71,6 +71,11 @@ class RecommendationResult:
     groups_with_positions: int
     accepted_amendments: list[Amendment] = field(default_factory=list)
 
+    @property
+    def comments(self) -> int:
+        """Its comments everyone reads (consultation.visibility's count, read with it)."""
+        return self.recommendation.comment_count
+
 
 @dataclass
 class Week:
@@ -187,7 +192,9 @@ def consultation_results(
     if pillar is not None:
         recommendations = recommendations.filter(pillar=pillar)
     recommendations = list(
-        recommendations.select_related("pillar").order_by("pillar__position", "position", "pk")
+        recommendations.annotate(comment_count=comment_count_of("recommendation"))
+        .select_related("pillar")
+        .order_by("pillar__position", "position", "pk")
     )
     for recommendation in recommendations:
         recommendation.consultation = consultation  # its URL needs the slug: no query each

@@ -8,6 +8,9 @@ but its author and moderators; the pending reply is there for its author and mod
 Every count is the public one.
 """
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -177,8 +180,19 @@ def test_the_results_report_and_digest_count_what_the_page_shows(
 ):
     results = client.get(reverse("results:consultation", args=["demo"])).content.decode()
     assert "1 comment" in results and "3 comments" not in results
+    assert "<td>1</td></tr>" in results  # the recommendation's row: its comments column
     report = client.get(reverse("results:report_html", args=["demo"])).content.decode()
     assert HIDDEN not in report and PENDING not in report
+    assert "1 comment" in report and "3 comments" not in report
+    # The open data and the report's spreadsheet carry each recommendation's count.
+    api = APIClient()
+    [row] = api.get("/api/consultations/demo/results.json").json()["recommendations"]
+    assert row["comment_count"] == 1
+    lines = api.get("/api/consultations/demo/results.csv").content.decode().splitlines()
+    assert lines[0].endswith(",comments") and lines[-1].endswith(",1")
+    lines = client.get(reverse("results:report_csv", args=["demo"])).content.decode()
+    header, data = list(csv.reader(io.StringIO(lines)))[:2]
+    assert data[header.index("comments")] == "1"
     reader = people["stakeholder"]
     consultation_services.follow_create(user=reader, recommendation=recommendation)
     digest = digests_build(people=[reader], period=period_in_progress("daily"))[reader.pk]
