@@ -51,6 +51,7 @@ def comment_section(
     order: str | None = "oldest",
     page: int | str | None = 1,
     viewer=None,
+    after: int | str | None = None,
 ) -> dict:
     """What the comments section (consultation/_comments.html) shows besides the viewer's
     permissions: a page of threads in the chosen order, and the orders to choose from."""
@@ -62,6 +63,7 @@ def comment_section(
             order=order,
             page=page,
             viewer=viewer,
+            after=after,
         ),
         "comment_order": order,
         "comment_orders": [(key, COMMENT_ORDER_LABELS[key]) for key in COMMENT_ORDERS],
@@ -217,6 +219,7 @@ def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> 
             recommendation=recommendation,
             order=params.get("order"),
             page=params.get("page"),
+            after=params.get("after"),
             viewer=user,
         ),
         "can_view_revisions": can_view_comment_revisions(user),

@@ -12,7 +12,7 @@ OFFSET, so the thousandth reply costs what the first does.
 from collections import defaultdict
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +93,20 @@ def _mark_more(roots: list[Comment], replies: list[Comment]) -> None:
             root.more_replies = shown.in_thread - shown.place
 
 
+def _after(top: QuerySet[Comment], order: str, cursor: int) -> Q:
+    """The threads after thread `cursor` in this order (keyset: its key read by subqueries in
+    the page's own query, no OFFSET; nothing when it is not one of `top`)."""
+    of_cursor = top.filter(pk=cursor)
+    at = Subquery(of_cursor.values("created_at")[:1])
+    if order == "newest":
+        return Q(created_at__lt=at) | Q(created_at=at, pk__lt=cursor)
+    later = Q(created_at__gt=at) | Q(created_at=at, pk__gt=cursor)
+    if order == "most-replied":
+        count = Subquery(of_cursor.values("reply_count")[:1])
+        return Q(reply_count__lt=count) | (Q(reply_count=count) & later)
+    return later
+
+
 def comment_thread_page(
     *,
     recommendation: Recommendation,
@@ -101,22 +115,35 @@ def comment_thread_page(
     page: int | str | None = 1,
     viewer=None,
     replies_per_thread: int | None = REPLIES_PER_THREAD,
+    after: int | str | None = None,
 ) -> Page:
     """A page of threads: top-level comments, each with `.children` (nested replies, oldest
     first, at most `replies_per_thread` of them; None: all), `.more_replies` and
     `.reply_count`. Three queries: the count, the page, and its replies.
 
+    `after` (a thread's pk, given with the `page` it leads to) reads the page as the threads
+    after that one, keyset-paged: no OFFSET however deep the page ("Next threads" gives it);
+    without it, the page by its number. `.next_after` on the page is the cursor of the next.
+
     `.has_history` on the page says whether any comment shown was edited or removed (only
     then is it worth asking whether the viewer may read earlier texts)."""
-    order_by = COMMENT_ORDERS.get(order, COMMENT_ORDERS["oldest"])
+    order = order if order in COMMENT_ORDERS else "oldest"
     top = (
         visible_comments(viewer, _top_level(recommendation, amendment))
         .select_related(*AUTHOR_FIELDS)
         .annotate(reply_count=_published_reply_count())
-        .order_by(*order_by)
+        .order_by(*COMMENT_ORDERS[order])
     )
-    threads = Paginator(top, THREADS_PER_PAGE).get_page(page)
+    paginator = Paginator(top, THREADS_PER_PAGE)
+    cursor = int(after) if str(after or "").isdigit() and str(page or "").isdigit() else None
+    if cursor is not None and 1 < int(page) <= paginator.num_pages:
+        rows = list(top.filter(_after(top.order_by(), order, cursor))[:THREADS_PER_PAGE])
+        # A cursor that is no thread here (removed, or typed) finds nothing: the page by number.
+        threads = Page(rows, int(page), paginator) if rows else paginator.get_page(page)
+    else:
+        threads = paginator.get_page(page)
     roots = list(threads.object_list)
+    threads.next_after = roots[-1].pk if roots and threads.has_next() else None
     if not roots:
         replies = []
     elif replies_per_thread is None:

@@ -8,6 +8,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -651,11 +653,33 @@ def test_pages_of_twenty_threads_with_all_their_replies(client, stakeholder, oth
 
     html = section(client.get(page).content.decode())
     assert thread_ids(html) == [t.pk for t in threads[:20]]
-    assert "Page 1 of 3" in html and 'href="?order=oldest&amp;page=2#comments"' in html
+    # "Next threads" reads the threads after the last one shown (keyset, no OFFSET).
+    after = threads[19].pk
+    assert (
+        "Page 1 of 3" in html
+        and f'href="?order=oldest&amp;page=2&amp;after={after}#comments"' in html
+    )
 
-    html = section(client.get(page, {"page": 2}).content.decode())
+    with CaptureQueriesContext(connection) as queries:
+        html = section(client.get(page, {"page": 2, "after": after}).content.decode())
     assert thread_ids(html) == [t.pk for t in threads[20:40]]
     assert html.count("Reply ") == 2 and "Previous threads" in html and "Next threads" in html
+    assert "Page 2 of 3" in html and f"after={threads[39].pk}" in html
+    assert not [q for q in queries if "OFFSET" in q["sql"] and "consultation_comment" in q["sql"]]
+    # The same page by its number alone (an older link) reads the same threads.
+    html = section(client.get(page, {"page": 2}).content.decode())
+    assert thread_ids(html) == [t.pk for t in threads[20:40]]
+    # Newest first and most replied, by the cursor too.
+    html = section(
+        client.get(page, {"page": 2, "order": "newest", "after": threads[25].pk}).content.decode()
+    )
+    assert thread_ids(html) == [t.pk for t in reversed(threads[5:25])]
+    html = section(
+        client.get(
+            page, {"page": 2, "order": "most-replied", "after": threads[18].pk}
+        ).content.decode()
+    )
+    assert thread_ids(html) == [t.pk for t in threads[19:40] if t != threads[25]]
 
     html = section(client.get(page, {"page": 3, "order": "newest"}).content.decode())
     assert thread_ids(html) == [t.pk for t in reversed(threads[:5])]

@@ -82,12 +82,14 @@ def _discussion_url(recommendation, amendment) -> str:
     )
 
 
-def _query(order: str, page) -> str:
+def _query(order: str, page, after=None) -> str:
     params = {}
     if order != "oldest":
         params["order"] = order
     if page and str(page) != "1":
         params["page"] = page
+        if after:
+            params["after"] = after
     return f"?{urlencode(params)}" if params else ""
 
 
@@ -111,6 +113,7 @@ def _section(
     open_form=None,
     notice="",
     show: int | None = None,
+    after=None,
 ):
     """The comments section as the page shows it, for htmx to swap in place."""
     context = {
@@ -123,6 +126,7 @@ def _section(
             order=order,
             page=page,
             viewer=request.user,
+            after=after,
         ),
         "refusal": dialogue_refusal(request.user, recommendation),
         "can_view_revisions": selectors.can_view_comment_revisions(request.user),
@@ -236,9 +240,10 @@ def comments(request, slug, reference, pk=None):
     amendment = _load_amendment(request, recommendation, pk) if pk is not None else None
     if request.method == "GET":
         order, page = _view_state(request.GET)
+        after = request.GET.get("after")
         if request.htmx:
-            return _section(request, recommendation, amendment, order=order, page=page)
-        url = _discussion_url(recommendation, amendment) + _query(order, page) + "#comments"
+            return _section(request, recommendation, amendment, order=order, page=page, after=after)
+        url = _discussion_url(recommendation, amendment) + _query(order, page, after) + "#comments"
         return redirect(url)
     if not request.user.is_authenticated:
         if request.htmx:
