@@ -230,3 +230,21 @@ def test_hiding_writes_its_audit_row_and_leaves_the_reply_authors_alone(people, 
     root.refresh_from_db()
     assert (root.moderation_state, root.hidden_reason) == ("published", "")
     assert comment_display(None, root) == FULL
+
+
+@pytest.mark.django_db
+def test_the_apis_pages_of_threads_follow_a_keyset_cursor(people, recommendation):
+    roots = [
+        consultation_services.comment_create(
+            author=people["replier"], recommendation=recommendation, body=f"Thread {i}."
+        )
+        for i in range(25)
+    ]
+    api = _api(None)
+    first = api.get(f"/api/consultations/demo/recommendations/{recommendation.reference}/comments/")
+    body = first.json()
+    assert [c["id"] for c in body["results"]] == [r.pk for r in roots[:20]]
+    assert body["count"] == 25 and f"after={roots[19].pk}" in body["next"]
+    second = api.get(body["next"]).json()
+    assert [c["id"] for c in second["results"]] == [r.pk for r in roots[20:]]
+    assert second["next"] is None and "after" not in second["previous"]

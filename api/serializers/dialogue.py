@@ -82,6 +82,11 @@ class CommentThreadQuerySerializer(serializers.Serializer):
         required=False, help_text="The threads on this amendment instead of the recommendation."
     )
     page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
+    after = IdField(
+        required=False,
+        help_text="With `page`: the threads after this one (keyset paging, as the `next` "
+        "link gives it); without it the page is read by its number.",
+    )
 
 
 class CommentCreateSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from consultation import selectors, services
 from consultation.models import Amendment, Comment, Position
@@ -145,11 +146,19 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             page=query.get("page", 1),
             viewer=request.user,
             replies_per_thread=None,  # the API's thread holds every reply
+            after=query.get("after"),
         )
         data = CommentThreadSerializer(
             page.object_list, many=True, context=self.get_serializer_context()
         ).data
-        return page_response(request, page, data)
+        response = page_response(request, page, data)
+        # The next page is the threads after the last one here (keyset: no OFFSET).
+        if response.data["next"]:
+            next_url = replace_query_param(response.data["next"], "after", page.next_after)
+            response.data["next"] = next_url
+        if response.data["previous"]:
+            response.data["previous"] = remove_query_param(response.data["previous"], "after")
+        return response
 
     @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
     def create(self, request, *args, **kwargs):
