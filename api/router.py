@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from api.exceptions import not_found
-from api.views import content, dialogue, me, moderation, opinions, responses
+from api.views import content, dialogue, me, moderation, opinions, responses, search
 from api.views.docs import ApiDocsView
 
 app_name = "api"
@@ -35,6 +35,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     path("me/", me.MeView.as_view(), name="me"),
+    path("search/", search.SearchView.as_view(), name="search"),
     path("me/preferences/", me.PreferencesView.as_view(), name="preferences"),
     path("me/export/", me.DataExportView.as_view(), name="export"),
     path("moderation/flags/", moderation.FlagCreateView.as_view(), name="flags"),

@@ -5,7 +5,8 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.models import Amendment, ModerationState, Position
+from consultation.visibility import comment_count_of
 from notifications.models import Notification
 from recommendations.models import (
     Challenge,
@@ -44,11 +45,7 @@ def recommendation_annotate(qs: QuerySet[Recommendation]) -> QuerySet[Recommenda
     return qs.annotate(
         position_count=_count(positions),
         endorsement_count=_count(positions.filter(stance__in=ENDORSING)),
-        comment_count=_count(
-            Comment.objects.filter(
-                recommendation=OuterRef("pk"), deleted_at__isnull=True, moderation_state=PUBLISHED
-            )
-        ),
+        comment_count=comment_count_of("recommendation"),
         amendment_count=_count(
             Amendment.objects.filter(recommendation=OuterRef("pk"), moderation_state=PUBLISHED)
         ),
@@ -77,6 +74,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
     stances = list(Position.Stance.values)
     recommendations = list(
         Recommendation.objects.filter(consultation=consultation)
+        .annotate(comment_count=comment_count_of("recommendation"))
         .select_related("pillar")
         .order_by("pillar__position", "position", "reference")
     )
@@ -113,6 +111,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
                 "response_status": responded.get(recommendation.pk),
                 "totals": totals,
                 "total": sum(totals.values()),
+                "comment_count": recommendation.comment_count,
                 "groups": [
                     {"group": name, "counts": counts, "total": sum(counts.values())}
                     for name, counts in by_group.items()

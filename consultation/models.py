@@ -19,19 +19,36 @@ class ModerationState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class ReportReason(models.TextChoices):
+    """Why a contribution is reported (moderation's Flag.Reason) and, for a hidden comment,
+    the category its placeholder names."""
+
+    SPAM = "spam", _("Spam or advertising")
+    OFFENSIVE = "offensive", _("Offensive or abusive")
+    OFF_TOPIC = "off_topic", _("Off topic")
+    PERSONAL_DATA = "personal_data", _("Personal data of someone")
+    UNDECLARED_CONFLICT = "undeclared_conflict", _("Undeclared conflict of interest")
+    OTHER = "other", _("Something else (say what)")
+
+
+def moderator_exists(user) -> models.Exists:
+    """Whether the (signed-in) user moderates, inside the query that asks it."""
+    return models.Exists(
+        Group.objects.filter(user=user.pk, name__in=[MODERATORS, CONSULTATION_ADMINS])
+    )
+
+
 class ModeratedQuerySet(models.QuerySet):
     def visible_to(self, user):
         """What this person may read: the published, their own, and everything for a
-        moderator (answered inside the query: no query of its own)."""
+        moderator (answered inside the query: no query of its own). Comments are read through
+        consultation.visibility, which adds the placeholders of hidden ones."""
         published = models.Q(moderation_state=ModerationState.PUBLISHED)
         if user is None or not user.is_authenticated:
             return self.filter(published)
         if user.is_superuser:
             return self
-        moderates = models.Exists(
-            Group.objects.filter(user=user.pk, name__in=[MODERATORS, CONSULTATION_ADMINS])
-        )
-        return self.filter(published | models.Q(author=user.pk) | moderates)
+        return self.filter(published | models.Q(author=user.pk) | moderator_exists(user))
 
 
 def moderation_state_field():
@@ -223,6 +240,8 @@ class Comment(Contribution):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Why the moderators hid it, as its placeholder says (moderation sets it on hiding).
+    hidden_reason = models.CharField(max_length=20, choices=ReportReason.choices, blank=True)
 
     class Meta:
         ordering = ["created_at"]

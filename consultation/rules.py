@@ -15,6 +15,7 @@ COMMENT_EDIT_REFUSED = gettext_lazy(
 COMMENT_REMOVE_REFUSED = gettext_lazy(
     "Only its author can remove this comment while the consultation is open."
 )
+HIDDEN_NO_REPLIES = gettext_lazy("The moderators hid that comment: it takes no new replies.")
 AMENDMENT_UPDATE_REFUSED = gettext_lazy("Only its author can update an open or outdated amendment.")
 AMENDMENT_WITHDRAW_REFUSED = gettext_lazy(
     "Only its author can withdraw an open or outdated amendment."

@@ -1,6 +1,5 @@
 """Reads of the dialogue. Each costs a fixed number of queries, whatever the data's size."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import rules
@@ -8,10 +7,8 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Recommendation
 from recommendations.selectors import consultation_list_visible
@@ -25,148 +22,26 @@ from .models import (
     Position,
 )
 from .rules import dialogue_refusal
+from .threads import (  # noqa: F401 - the thread reads, as the views and the API ask them
+    AUTHOR_FIELDS,
+    COMMENT_ORDER_LABELS,
+    COMMENT_ORDERS,
+    REPLIES_PER_THREAD,
+    THREADS_PER_PAGE,
+    comment_thread_of,
+    comment_thread_page,
+    comment_thread_page_number,
+    thread_replies_after,
+)
+from .visibility import comment_count_of, visible_comments
 
-THREADS_PER_PAGE = 20
 POSITIONS_PER_PAGE = 50
-COMMENT_ORDERS = {
-    "oldest": ("created_at", "pk"),
-    "newest": ("-created_at", "-pk"),
-    "most-replied": ("-reply_count", "created_at", "pk"),
-}
-COMMENT_ORDER_LABELS = {
-    "oldest": _("Oldest"),
-    "newest": _("Newest"),
-    "most-replied": _("Most replied"),
-}
-AUTHOR_FIELDS = ("author", "author__stakeholder_group")
 # Moderation: a read given the `viewer` shows what they may read (the published, their own,
 # everything to moderators: `visible_to`); without one, what the public reads.
 PUBLISHED = Q(moderation_state=ModerationState.PUBLISHED)
 # The key of the positions of people without a stakeholder group (the API's key too: kept in
 # English; the page shows GroupBreakdown.label).
 NO_GROUP = "No group given"
-
-
-def _top_level(recommendation: Recommendation, amendment: Amendment | None) -> QuerySet[Comment]:
-    return Comment.objects.filter(recommendation=recommendation, amendment=amendment, root=None)
-
-
-def _nest(roots: list[Comment], replies, recommendation: Recommendation) -> list[Comment]:
-    """Give each comment its `.children` (replies oldest first) and the recommendation the
-    caller loaded (the rules and the permalinks read it: no query per comment)."""
-    children = defaultdict(list)
-    replies = list(replies)
-    for reply in replies:
-        children[reply.parent_id].append(reply)
-    for comment in [*roots, *replies]:
-        comment.children = children.get(comment.pk, [])
-        comment.recommendation = recommendation
-    return [*roots, *replies]
-
-
-def _published_reply_count() -> Coalesce:
-    """A thread's published replies, as a subquery: unlike a join with GROUP BY over the
-    page's wide rows, PostgreSQL computes it for the 20 threads shown (in the oldest and
-    newest orders), and the paginator's count leaves it out."""
-    replies = (
-        Comment.objects.filter(root=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED)
-        .order_by()
-        .values("root")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(replies), 0)
-
-
-def comment_thread_page(
-    *,
-    recommendation: Recommendation,
-    amendment: Amendment | None = None,
-    order: str = "oldest",
-    page: int | str | None = 1,
-    viewer=None,
-) -> Page:
-    """A page of threads: top-level comments, each with `.children` (nested replies, oldest
-    first) and `.reply_count`. Three queries: the count, the page, and all its replies.
-
-    `.has_history` on the page says whether any comment shown was edited or removed (only
-    then is it worth asking whether the viewer may read earlier texts)."""
-    order_by = COMMENT_ORDERS.get(order, COMMENT_ORDERS["oldest"])
-    top = (
-        _top_level(recommendation, amendment)
-        .visible_to(viewer)
-        .select_related(*AUTHOR_FIELDS)
-        .annotate(reply_count=_published_reply_count())
-        .order_by(*order_by)
-    )
-    threads = Paginator(top, THREADS_PER_PAGE).get_page(page)
-    roots = list(threads.object_list)
-    replies = (
-        Comment.objects.filter(root__in=roots)
-        .visible_to(viewer)
-        .select_related(*AUTHOR_FIELDS)
-        .order_by("created_at", "pk")
-        if roots
-        else []
-    )
-    shown = _nest(roots, replies, recommendation)
-    threads.object_list = roots
-    threads.has_history = any(c.edited_at or c.deleted_at for c in shown)
-    return threads
-
-
-def comment_thread_of(
-    *, comment: Comment, recommendation: Recommendation | None = None, viewer=None
-) -> Comment:
-    """The whole thread a comment is in, for its permalink page: the root with `.children`.
-    Two queries (the root, and its replies) however long the thread. 404 if the viewer may
-    not read the thread's first comment (moderation)."""
-    recommendation = recommendation or comment.recommendation
-    root = (
-        Comment.objects.visible_to(viewer)
-        .select_related(*AUTHOR_FIELDS)
-        .filter(pk=comment.root_id or comment.pk)
-        .first()
-    )
-    if root is None:
-        raise Http404("No such comment.")
-    replies = (
-        Comment.objects.filter(root=root)
-        .visible_to(viewer)
-        .select_related(*AUTHOR_FIELDS)
-        .order_by("created_at", "pk")
-    )
-    _nest([root], replies, recommendation)
-    return root
-
-
-def comment_thread_page_number(*, comment: Comment, order: str = "oldest", viewer=None) -> int:
-    """The page of threads (in this order) that shows the comment's thread."""
-    root = _top_level(comment.recommendation_id, comment.amendment_id).annotate(
-        reply_count=Count(
-            "thread_replies", filter=Q(thread_replies__moderation_state=ModerationState.PUBLISHED)
-        )
-    )
-    root = root.get(pk=comment.root_id or comment.pk)
-    top = _top_level(comment.recommendation_id, comment.amendment_id).visible_to(viewer)
-    older = Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
-    if order == "newest":
-        newer = Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root.pk)
-        before = top.filter(newer).count()
-    elif order == "most-replied":
-        before = (
-            top.annotate(
-                reply_count=Count(
-                    "thread_replies",
-                    filter=Q(thread_replies__moderation_state=ModerationState.PUBLISHED),
-                )
-            )
-            .filter(Q(reply_count__gt=root.reply_count) | Q(older, reply_count=root.reply_count))
-            .count()
-        )
-    else:
-        before = top.filter(older).count()
-    return before // THREADS_PER_PAGE + 1
 
 
 def comment_section(
@@ -176,6 +51,7 @@ def comment_section(
     order: str | None = "oldest",
     page: int | str | None = 1,
     viewer=None,
+    after: int | str | None = None,
 ) -> dict:
     """What the comments section (consultation/_comments.html) shows besides the viewer's
     permissions: a page of threads in the chosen order, and the orders to choose from."""
@@ -187,6 +63,7 @@ def comment_section(
             order=order,
             page=page,
             viewer=viewer,
+            after=after,
         ),
         "comment_order": order,
         "comment_orders": [(key, COMMENT_ORDER_LABELS[key]) for key in COMMENT_ORDERS],
@@ -297,9 +174,7 @@ def amendment_list(*, recommendation: Recommendation, viewer=None) -> QuerySet[A
             # Subqueries, not two joins counted DISTINCT: those multiply each amendment's
             # endorsements by its comments before grouping the wide rows.
             endorsement_count=_count_of(AmendmentEndorsement.objects.all()),
-            comment_count=_count_of(
-                Comment.objects.filter(deleted_at=None, moderation_state=ModerationState.PUBLISHED)
-            ),
+            comment_count=comment_count_of("amendment"),
         )
         .order_by("-created_at", "-pk")
     )
@@ -344,6 +219,7 @@ def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> 
             recommendation=recommendation,
             order=params.get("order"),
             page=params.get("page"),
+            after=params.get("after"),
             viewer=user,
         ),
         "can_view_revisions": can_view_comment_revisions(user),
@@ -392,9 +268,9 @@ def _contributions_of(*, person, viewer) -> dict[str, QuerySet]:
         )
 
     comments = (
-        mine(Comment)
+        mine(Comment)  # readable_comments(reader): the same visible_to
         .filter(deleted_at=None)
-        .filter(Q(root=None) | Q(root__in=Comment.objects.visible_to(reader).values("pk")))
+        .filter(Q(root=None) | Q(root__in=visible_comments(reader).values("pk")))
         .filter(
             Q(amendment=None) | Q(amendment__in=Amendment.objects.visible_to(reader).values("pk"))
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from consultation.models import Amendment, Comment, Position
+from consultation.models import Amendment, Comment, Position, ReportReason
 from recommendations.models import Consultation
 
 KINDS = {"comment": Comment, "amendment": Amendment, "position": Position}
@@ -151,13 +151,7 @@ class ModerationPolicy(models.Model):
 class Flag(ContentMixin, models.Model):
     """A person reports a contribution to the moderators."""
 
-    class Reason(models.TextChoices):
-        SPAM = "spam", _("Spam or advertising")
-        OFFENSIVE = "offensive", _("Offensive or abusive")
-        OFF_TOPIC = "off_topic", _("Off topic")
-        PERSONAL_DATA = "personal_data", _("Personal data of someone")
-        UNDECLARED_CONFLICT = "undeclared_conflict", _("Undeclared conflict of interest")
-        OTHER = "other", _("Something else (say what)")
+    Reason = ReportReason  # one list: the placeholder of a hidden comment names them too
 
     class Resolution(models.TextChoices):
         UPHELD = "upheld", _("Upheld")

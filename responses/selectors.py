@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
-from consultation.models import Amendment, Comment, ModerationState
+from consultation.models import Amendment, ModerationState
+from consultation.visibility import public_comments
 from recommendations.models import Consultation, Pillar, Recommendation
 
 from .models import (
@@ -67,11 +68,7 @@ def statuses_of(*, consultation: Consultation) -> list[ResponseStatus]:
 def citable_contributions(*, recommendation: Recommendation) -> tuple[list, list]:
     """The published comments and amendments the team may cite (two queries)."""
     comments = list(
-        Comment.objects.filter(
-            recommendation=recommendation,
-            moderation_state=ModerationState.PUBLISHED,
-            deleted_at=None,
-        ).select_related("author")
+        public_comments().filter(recommendation=recommendation).select_related("author")
     )
     amendments = list(
         Amendment.objects.filter(

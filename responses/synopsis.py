@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import StakeholderGroup
 from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.visibility import public_comments
 from core.diffs import word_diff
 from recommendations.models import Consultation, Recommendation, RecommendationVersion
 
@@ -79,11 +80,13 @@ def _participation(consultation: Consultation) -> tuple[list[str], list]:
     """Published contributions per week and stakeholder group (one query per kind)."""
     weeks: dict[dt.date, Counter] = defaultdict(Counter)
     for model in (Comment, Amendment, Position):
+        published = (
+            public_comments()  # the comments every count counts (consultation.visibility)
+            if model is Comment
+            else model.objects.filter(moderation_state=ModerationState.PUBLISHED)
+        )
         rows = (
-            model.objects.filter(
-                recommendation__consultation=consultation,
-                moderation_state=ModerationState.PUBLISHED,
-            )
+            published.filter(recommendation__consultation=consultation)
             .annotate(week=TruncWeek("created_at", output_field=DateField()))
             .values("week", group=F("author__stakeholder_group__name"))
             .annotate(n=Count("pk"))

@@ -61,6 +61,7 @@ def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
             "opinion_divisiveness",
             "opinion_divergence",
             *(f"Opinion group {chr(ord('A') + g.label)}: endorse share" for g in opinion_groups),
+            "comments",
         ]
     )
     for pillar, entries in report.by_pillar:
@@ -99,6 +100,7 @@ def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
                     ),
                     responded.get(r.pk, ""),
                     *_opinion_cells(scores.get(r.pk), opinion_groups),
+                    result.comments,
                 ]
             )
     return out.getvalue()

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.conf import settings
-from django.db.models import Count, DateField, Prefetch, Q, QuerySet
+from django.db.models import Count, DateField, Prefetch, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import StakeholderGroup
 from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.visibility import comment_count_of, public_comments
 from core.diffs import word_diff
 from recommendations.models import Consultation, Pillar, Recommendation, RecommendationVersion
 
@@ -39,7 +40,8 @@ def published_positions() -> QuerySet[Position]:
 
 
 def published_comments() -> QuerySet[Comment]:
-    return Comment.objects.filter(moderation_state=PUBLISHED, deleted_at=None)
+    """The comments every count counts (consultation.visibility's public rule)."""
+    return public_comments()
 
 
 def published_amendments() -> QuerySet[Amendment]:
@@ -68,6 +70,11 @@ class RecommendationResult:
     groups_endorsing: int
     groups_with_positions: int
     accepted_amendments: list[Amendment] = field(default_factory=list)
+
+    @property
+    def comments(self) -> int:
+        """Its comments everyone reads (consultation.visibility's count, read with it)."""
+        return self.recommendation.comment_count
 
 
 @dataclass
@@ -185,7 +192,9 @@ def consultation_results(
     if pillar is not None:
         recommendations = recommendations.filter(pillar=pillar)
     recommendations = list(
-        recommendations.select_related("pillar").order_by("pillar__position", "position", "pk")
+        recommendations.annotate(comment_count=comment_count_of("recommendation"))
+        .select_related("pillar")
+        .order_by("pillar__position", "position", "pk")
     )
     for recommendation in recommendations:
         recommendation.consultation = consultation  # its URL needs the slug: no query each
@@ -350,15 +359,7 @@ def consultation_report(*, consultation: Consultation, pillar: Pillar | None = N
     for comment in (
         published_comments()
         .filter(recommendation_id__in=ids, root=None)
-        .annotate(
-            reply_count=Count(
-                "thread_replies",
-                filter=Q(
-                    thread_replies__moderation_state=PUBLISHED,
-                    thread_replies__deleted_at=None,
-                ),
-            )
-        )
+        .annotate(reply_count=comment_count_of("root"))
         .select_related("author", "author__stakeholder_group")
         .order_by("-reply_count", "created_at", "pk")
     ):

@@ -769,9 +769,14 @@ def test_lists_show_what_the_pages_show_each_person(
 
     for person in (None, stakeholder):
         api.force_authenticate(person)
-        assert ids(comments) == [shown.pk]
+        # The hidden comment is there as the page shows it: a placeholder, no words.
+        listed_comments = api.get(comments).json()["results"]
+        assert [c["id"] for c in listed_comments] == [shown.pk, hidden.pk]
+        assert [c["display"] for c in listed_comments] == ["full", "placeholder"]
+        assert listed_comments[1]["body"] == "" and listed_comments[1]["author"] is None
         assert ids(amendments) == []
-        assert api.get(comments + f"{hidden.pk}/").status_code == 404
+        detail = api.get(comments + f"{hidden.pk}/").json()
+        assert (detail["display"], detail["body"]) == ("placeholder", "")
     [counted] = api.get(listed).json()["results"]
     assert (counted["comment_count"], counted["amendment_count"]) == (1, 0)
     assert api.get(listed, {"has_amendments": "true"}).json()["results"] == []

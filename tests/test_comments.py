@@ -8,11 +8,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import StakeholderGroup, User
-from consultation import services
+from consultation import selectors, services
 from consultation.models import Comment, CommentRevision, Follow
 from recommendations.models import Consultation
 
@@ -442,17 +444,26 @@ def test_a_held_comment_reads_to_its_author_and_moderators_only_on_every_page_an
             assert ("Held reply." in html) is sees, (who, name)
             if name != "the root's permalink":
                 assert ("Held words." in html) is sees, (who, name)
+        # A pending comment is not there for others; a hidden one is, as a placeholder
+        # (consultation.visibility): its permalink answers, without its words.
+        there = sees or state == "hidden"
         for permalink in (held.get_absolute_url(), reply.get_absolute_url()):
             response = client.get(permalink)
-            assert response.status_code == (200 if sees else 404), (who, permalink)
+            assert response.status_code == (200 if there else 404), (who, permalink)
+            html = response.content.decode()
             if sees:
-                html = response.content.decode()
                 assert "Held words." in html or "Held reply." in html
+            elif there:
+                assert "Held words." not in html and "Held reply." not in html
+                assert "Hidden by the moderators" in html
+            if there:
                 assert f"{amendment_page}#comment-" in html  # back to the amendment's page
         # Nor does a held comment take replies from those who may not read it.
         if viewer is not None and not sees:
             reply_url = url("comment_reply", recommendation, held.pk)
-            assert client.post(reply_url, {"body": "x"}).status_code == 404
+            status = client.post(reply_url, {"body": "x"}).status_code
+            assert status == (302 if state == "hidden" else 404)  # refused, said on the page
+            assert not Comment.objects.filter(body="x").exists()
 
 
 @pytest.mark.django_db
@@ -642,11 +653,33 @@ def test_pages_of_twenty_threads_with_all_their_replies(client, stakeholder, oth
 
     html = section(client.get(page).content.decode())
     assert thread_ids(html) == [t.pk for t in threads[:20]]
-    assert "Page 1 of 3" in html and 'href="?order=oldest&amp;page=2#comments"' in html
+    # "Next threads" reads the threads after the last one shown (keyset, no OFFSET).
+    after = threads[19].pk
+    assert (
+        "Page 1 of 3" in html
+        and f'href="?order=oldest&amp;page=2&amp;after={after}#comments"' in html
+    )
 
-    html = section(client.get(page, {"page": 2}).content.decode())
+    with CaptureQueriesContext(connection) as queries:
+        html = section(client.get(page, {"page": 2, "after": after}).content.decode())
     assert thread_ids(html) == [t.pk for t in threads[20:40]]
     assert html.count("Reply ") == 2 and "Previous threads" in html and "Next threads" in html
+    assert "Page 2 of 3" in html and f"after={threads[39].pk}" in html
+    assert not [q for q in queries if "OFFSET" in q["sql"] and "consultation_comment" in q["sql"]]
+    # The same page by its number alone (an older link) reads the same threads.
+    html = section(client.get(page, {"page": 2}).content.decode())
+    assert thread_ids(html) == [t.pk for t in threads[20:40]]
+    # Newest first and most replied, by the cursor too.
+    html = section(
+        client.get(page, {"page": 2, "order": "newest", "after": threads[25].pk}).content.decode()
+    )
+    assert thread_ids(html) == [t.pk for t in reversed(threads[5:25])]
+    html = section(
+        client.get(
+            page, {"page": 2, "order": "most-replied", "after": threads[18].pk}
+        ).content.decode()
+    )
+    assert thread_ids(html) == [t.pk for t in threads[19:40] if t != threads[25]]
 
     html = section(client.get(page, {"page": 3, "order": "newest"}).content.decode())
     assert thread_ids(html) == [t.pk for t in reversed(threads[:5])]
@@ -726,16 +759,15 @@ def test_the_recommendation_page_costs_the_same_with_10_or_1000_comments(
 ):
     _discussion(recommendation, n, stakeholder)
     client.force_login(stakeholder)
-    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates,
-    # 6 its challenges, 7 its versions, 8 count of comment threads, 9 the page of threads with
-    # their authors, groups and reply counts, 10 all their replies with their authors and
-    # groups, 11 positions by stakeholder group, 12 count of positions (none: no page to
-    # load), 13 amendments, 14 the viewer's position, 15 whether they follow, 16 the
-    # amendments they endorse, 17 the consultation again (the recommendation's own, for
-    # dialogue_refusal), 18 their verified e-mail address (may they contribute?), 19 their
-    # groups (may they read earlier texts? asked once, as an edited comment is shown), 20 the
-    # organisers' response (none yet), 21 its implementation updates, 22 whether the viewer
-    # is on the consultation team (responses' panel)
+    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates, 6 its
+    # challenges, 7 its versions, 8 count of comment threads, 9 the page of threads with their
+    # authors, groups and reply counts, 10 the first replies of each (REPLIES_PER_THREAD) with their
+    # authors and groups, 11 positions by stakeholder group, 12 count of positions (none: no page to
+    # load), 13 amendments, 14 the viewer's position, 15 whether they follow, 16 the amendments they
+    # endorse, 17 the consultation again (the recommendation's own, for dialogue_refusal), 18 their
+    # verified e-mail address (may they contribute?), 19 their groups (may they read earlier texts?
+    # asked once, as an edited comment is shown), 20 the organisers' response (none yet), 21 its
+    # implementation updates, 22 whether the viewer is on the consultation team (responses' panel)
     with django_assert_num_queries(22):
         response = client.get(recommendation.get_absolute_url())
     html = section(response.content.decode())
@@ -743,6 +775,45 @@ def test_the_recommendation_page_costs_the_same_with_10_or_1000_comments(
     assert html.count("<article ") == min(n, 200)
     assert 'class="edited"' in html and "Comment removed" in html
     assert 'class="comment-action edit"' in html  # the viewer's own comments
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [5, 300])
+def test_a_thread_of_300_replies_keeps_the_page_small_and_its_cost_fixed(
+    client, django_assert_num_queries, stakeholder, other, recommendation, n
+):
+    root = _threads(recommendation, other, 1)[0]
+    replies = _replies(root, stakeholder, n)
+    client.force_login(stakeholder)
+    # As the page above, whatever the replies, less its 19th query (no edited comment: the
+    # viewer's groups are not asked): the page shows the first REPLIES_PER_THREAD of the
+    # thread (one query, window functions) and links to the rest.
+    with django_assert_num_queries(21):
+        response = client.get(recommendation.get_absolute_url())
+    assert len(response.content) < 150_000
+    html = section(response.content.decode())
+    shown = min(n, selectors.REPLIES_PER_THREAD)
+    assert html.count("<article ") == 1 + shown
+    more = n - shown
+    if not more:
+        assert "more-replies" not in html
+        return
+    assert f"Show {more} more replies" in html
+    replies_url = url("comment_replies", recommendation, root.pk)
+    link = f"{replies_url}?after={replies[shown - 1].pk}"
+    assert f'href="{link}" data-hx-get="{link}"' in html  # htmx, and a plain link without it
+    # "Show more": the next batch after the cursor, keyset-paged, and the link to the rest.
+    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates,
+    # 6 its challenges, 7 its versions (load_recommendation, as every page of the dialogue),
+    # 8 the root, 9 the cursor's reply, 10 the batch, 11 how many follow it, 12 the viewer's
+    # verified e-mail address (may they contribute?)
+    with django_assert_num_queries(12):
+        fragment = client.get(link, headers=HTMX).content.decode()
+    assert fragment.count("<article ") == selectors.REPLIES_PER_THREAD
+    assert f'id="comment-{replies[shown].pk}"' in fragment
+    assert f"Show {more - shown} more replies" in fragment
+    page = client.get(link).content.decode()  # without JavaScript: a page of its own
+    assert page.count("<article ") == selectors.REPLIES_PER_THREAD and "<!doctype html>" in page
 
 
 @pytest.mark.django_db

@@ -251,8 +251,10 @@ def test_readers_see_the_published_authors_their_own_and_moderators_everything(
     assert "Awaiting words." not in page(stakeholder)
     mine = page(author)
     assert "Awaiting words." in mine and ">hidden<" in mine
-    # The selectors say the same without a page.
-    assert pending not in dialogue.comment_thread_page(recommendation=recommendation).object_list
+    # The selectors say the same without a page: to the public it is a placeholder.
+    public = dialogue.comment_thread_page(recommendation=recommendation).object_list
+    assert [c.text_shown for c in public if c == pending] == [False]
+    assert "Hidden by the moderators" in page()  # no report: no category to name
     assert (
         pending
         in dialogue.comment_thread_page(recommendation=recommendation, viewer=author).object_list
@@ -267,17 +269,16 @@ def test_a_hidden_reply_and_its_thread_and_the_permalink(
     root = comment(author, recommendation, "Root.")
     reply = comment(stakeholder, recommendation, "Reply.", parent=root)
     decide(moderator, reply, Action.HIDE, reason="Personal data.")
+    # The hidden reply stays in its place as a placeholder; the public count leaves it out.
     thread = dialogue.comment_thread_of(comment=root)
-    assert thread.children == []
+    assert thread.children == [reply] and not thread.children[0].text_shown
     assert (
         dialogue.comment_thread_page(recommendation=recommendation).object_list[0].reply_count == 0
     )
-    assert dialogue.comment_thread_of(comment=root, viewer=stakeholder).children == [reply]
+    assert dialogue.comment_thread_of(comment=root, viewer=stakeholder).children[0].text_shown
+    # Hiding the thread's first comment leaves the thread, and its replies, reachable.
     decide(moderator, root, Action.HIDE, reason="Off topic.")
-    from django.http import Http404
-
-    with pytest.raises(Http404):
-        dialogue.comment_thread_of(comment=reply)
+    assert dialogue.comment_thread_of(comment=reply) == root
 
 
 @pytest.mark.django_db

@@ -4,14 +4,31 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consultation.models import Amendment, Comment, Position
+from consultation.visibility import FULL, PLACEHOLDER, comment_display
 
 from ..fields import StrictCharField
 from .base import MAX_NUMBER, IdField, PersonSerializer
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = PersonSerializer(read_only=True)
+    """A comment as consultation.visibility shows it to the requester: `display` "full", or
+    "placeholder" (hidden by the moderators: no text, no author, the reason's category in
+    `hidden_reason`; its replies are listed in full)."""
+
+    author = PersonSerializer(read_only=True, allow_null=True)
     is_deleted = serializers.BooleanField(read_only=True)
+    display = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=[FULL, PLACEHOLDER]))
+    def get_display(self, comment) -> str:
+        request = self.context.get("request")
+        return comment_display(getattr(request, "user", None), comment)
+
+    def to_representation(self, comment):
+        data = super().to_representation(comment)
+        if data["display"] == PLACEHOLDER:
+            data.update(author=None, body="", body_html="")
+        return data
 
     class Meta:
         model = Comment
@@ -28,6 +45,8 @@ class CommentSerializer(serializers.ModelSerializer):
             "edited_at",
             "is_deleted",
             "moderation_state",
+            "display",
+            "hidden_reason",
         ]
         read_only_fields = fields
 
@@ -63,6 +82,11 @@ class CommentThreadQuerySerializer(serializers.Serializer):
         required=False, help_text="The threads on this amendment instead of the recommendation."
     )
     page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
+    after = IdField(
+        required=False,
+        help_text="With `page`: the threads after this one (keyset paging, as the `next` "
+        "link gives it); without it the page is read by its number.",
+    )
 
 
 class CommentCreateSerializer(serializers.Serializer):

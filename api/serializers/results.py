@@ -22,6 +22,9 @@ class ResultRecommendationSerializer(serializers.Serializer):
     )
     totals = StanceCountsSerializer()
     total = serializers.IntegerField()
+    comment_count = serializers.IntegerField(
+        help_text="Its comments everyone reads (published, not removed): the pages' count."
+    )
     groups = ResultGroupSerializer(many=True)
 
 

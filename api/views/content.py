@@ -209,6 +209,7 @@ class ResultsCSVRenderer(renderers.BaseRenderer):
                 "group",
                 *stances,
                 "total",
+                "comments",  # the recommendation's (public) comments, on each of its rows
             ]
         )
         for rec in data["recommendations"]:
@@ -222,10 +223,24 @@ class ResultsCSVRenderer(renderers.BaseRenderer):
             for group in rec["groups"]:
                 counts = group["counts"]
                 writer.writerow(
-                    [*head, group["group"], *(counts[s] for s in stances), group["total"]]
+                    [
+                        *head,
+                        group["group"],
+                        *(counts[s] for s in stances),
+                        group["total"],
+                        rec["comment_count"],
+                    ]
                 )
             totals = rec["totals"]
-            writer.writerow([*head, "All groups", *(totals[s] for s in stances), rec["total"]])
+            writer.writerow(
+                [
+                    *head,
+                    "All groups",
+                    *(totals[s] for s in stances),
+                    rec["total"],
+                    rec["comment_count"],
+                ]
+            )
         return out.getvalue().encode(self.charset)
 
 

@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from consultation import selectors, services
 from consultation.models import Amendment, Comment, Position
@@ -18,6 +19,7 @@ from consultation.rules import (
     COMMENT_EDIT_REFUSED,
     COMMENT_REMOVE_REFUSED,
 )
+from consultation.visibility import visible_comments
 from core.diffs import word_diff
 
 from ..exceptions import Throttled
@@ -95,13 +97,11 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
     def get_queryset(self):
         if is_schema_generation(self):
             return self.queryset
-        # What the pages show this person (moderation): the published, their own, all to
-        # moderators.
-        return (
-            Comment.objects.filter(recommendation=self.recommendation)
-            .visible_to(self.request.user)
-            .select_related(*selectors.AUTHOR_FIELDS)
-        )
+        # What the pages show this person (consultation.visibility): a hidden comment as a
+        # placeholder, a pending one to its author and moderators only.
+        return visible_comments(
+            self.request.user, Comment.objects.filter(recommendation=self.recommendation)
+        ).select_related(*selectors.AUTHOR_FIELDS)
 
     def get_object(self):
         comment = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
@@ -145,11 +145,20 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             order=query.get("order", "oldest"),
             page=query.get("page", 1),
             viewer=request.user,
+            replies_per_thread=None,  # the API's thread holds every reply
+            after=query.get("after"),
         )
         data = CommentThreadSerializer(
             page.object_list, many=True, context=self.get_serializer_context()
         ).data
-        return page_response(request, page, data)
+        response = page_response(request, page, data)
+        # The next page is the threads after the last one here (keyset: no OFFSET).
+        if response.data["next"]:
+            next_url = replace_query_param(response.data["next"], "after", page.next_after)
+            response.data["next"] = next_url
+        if response.data["previous"]:
+            response.data["previous"] = remove_query_param(response.data["previous"], "after")
+        return response
 
     @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
     def create(self, request, *args, **kwargs):

@@ -19,7 +19,9 @@ from ..ports import initial_state  # published at once, or awaiting a moderator 
 from ..rules import (
     COMMENT_EDIT_REFUSED,
     COMMENT_REMOVE_REFUSED,
+    HIDDEN_NO_REPLIES,
 )
+from ..visibility import FULL, comment_display
 from .base import COMMENT_MAX_LENGTH, MAX_DEPTH, ContributionRefused, _check_text, _require
 from .follows import follow_create
 
@@ -42,6 +44,8 @@ def comment_create(
             raise ValidationError({"parent": _("That comment belongs to another discussion.")})
         if parent.deleted_at:
             raise ValidationError({"parent": _("That comment was removed: it takes no replies.")})
+        if comment_display(author, parent) != FULL:
+            raise ContributionRefused(HIDDEN_NO_REPLIES)
         if parent.depth >= MAX_DEPTH:
             parent = parent.parent  # reply beside it, at the deepest level
     if amendment is not None and amendment.recommendation_id != recommendation.pk:

@@ -25,7 +25,8 @@ from core.throttling import mark_throttled
 from .. import selectors, services
 from ..models import Amendment, Comment, ModerationState
 from ..ratelimits import over_limit, too_fast
-from ..rules import COMMENT_EDIT_REFUSED, dialogue_refusal
+from ..rules import COMMENT_EDIT_REFUSED, HIDDEN_NO_REPLIES, dialogue_refusal
+from ..visibility import visible_comments
 from .base import error_text, load_recommendation, refuse
 
 SIGN_IN = gettext_lazy("Sign in to take part. Reading is open to everyone.")
@@ -48,9 +49,10 @@ def _load_amendment(request, recommendation, pk: int) -> Amendment:
 
 def _load_comment(request, recommendation, pk: int) -> Comment:
     """The comment with its author, or 404 if it is not in this recommendation's dialogue or
-    the person may not read it (moderation: its author and moderators read it before others)."""
+    the person may not see it (consultation.visibility: a hidden one is there, as a
+    placeholder; a pending one only for its author and moderators)."""
     comment = (
-        Comment.objects.visible_to(request.user)
+        visible_comments(request.user)
         .select_related(*selectors.AUTHOR_FIELDS)
         .filter(recommendation=recommendation, pk=pk)
         .first()
@@ -80,12 +82,14 @@ def _discussion_url(recommendation, amendment) -> str:
     )
 
 
-def _query(order: str, page) -> str:
+def _query(order: str, page, after=None) -> str:
     params = {}
     if order != "oldest":
         params["order"] = order
     if page and str(page) != "1":
         params["page"] = page
+        if after:
+            params["after"] = after
     return f"?{urlencode(params)}" if params else ""
 
 
@@ -109,6 +113,7 @@ def _section(
     open_form=None,
     notice="",
     show: int | None = None,
+    after=None,
 ):
     """The comments section as the page shows it, for htmx to swap in place."""
     context = {
@@ -121,6 +126,7 @@ def _section(
             order=order,
             page=page,
             viewer=request.user,
+            after=after,
         ),
         "refusal": dialogue_refusal(request.user, recommendation),
         "can_view_revisions": selectors.can_view_comment_revisions(request.user),
@@ -234,9 +240,10 @@ def comments(request, slug, reference, pk=None):
     amendment = _load_amendment(request, recommendation, pk) if pk is not None else None
     if request.method == "GET":
         order, page = _view_state(request.GET)
+        after = request.GET.get("after")
         if request.htmx:
-            return _section(request, recommendation, amendment, order=order, page=page)
-        url = _discussion_url(recommendation, amendment) + _query(order, page) + "#comments"
+            return _section(request, recommendation, amendment, order=order, page=page, after=after)
+        url = _discussion_url(recommendation, amendment) + _query(order, page, after) + "#comments"
         return redirect(url)
     if not request.user.is_authenticated:
         if request.htmx:
@@ -297,6 +304,36 @@ def comment_detail(request, slug, reference, pk):
     return _thread_page(request, recommendation, _load_comment(request, recommendation, pk))
 
 
+@require_GET
+def comment_replies(request, slug, reference, pk):
+    """The next replies of thread `pk` after reply `?after=` ("show more replies"): htmx
+    swaps them in place of the link; without JavaScript, a page of their own."""
+    recommendation = load_recommendation(request, slug, reference)
+    root = _load_comment(request, recommendation, pk)
+    if root.root_id is not None:
+        raise Http404("Not the first comment of a thread.")
+    after = None
+    if request.GET.get("after", "").isdigit():
+        after = (
+            visible_comments(request.user).filter(root=root, pk=int(request.GET["after"])).first()
+        )
+    replies, rest = selectors.thread_replies_after(root=root, after=after, viewer=request.user)
+    context = {
+        "consultation": recommendation.consultation,
+        "recommendation": recommendation,
+        "amendment": _amendment_of(request, recommendation, root),
+        "root": root,
+        "replies": replies,
+        "rest": rest,
+        "refusal": dialogue_refusal(request.user, recommendation),
+        "can_view_revisions": selectors.can_view_comment_revisions(request.user),
+        "open_form": {},
+        "thread_page": True,
+    }
+    template = "consultation/_more_replies.html" if request.htmx else "consultation/replies.html"
+    return render(request, template, context)
+
+
 @login_required
 @require_POST
 def comment_reply(request, slug, reference, pk):
@@ -311,6 +348,8 @@ def comment_reply(request, slug, reference, pk):
             _("That comment was removed: it takes no replies."),
             status=409,
         )
+    if not parent.text_shown:  # the service refuses it too; say it as the removed one above
+        return _refused(request, recommendation, amendment, HIDDEN_NO_REPLIES, status=409)
     return _post(request, recommendation, amendment, parent=parent)
 
 
@@ -396,6 +435,7 @@ def routes(prefix: str) -> list:
         path(f"{prefix}comments/", comments, name="comments"),
         path(f"{prefix}amendments/<int:pk>/comments/", comments, name="amendment_comments"),
         path(one, comment_detail, name="comment"),
+        path(f"{one}replies/", comment_replies, name="comment_replies"),
         path(f"{one}reply/", comment_reply, name="comment_reply"),
         path(f"{one}edit/", comment_edit, name="comment_edit"),
         path(f"{one}delete/", comment_delete, name="comment_delete"),

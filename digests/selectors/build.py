@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 
 from accounts.models import PSEUDONYM, User
 from consultation.models import Amendment, Comment, Follow, Position
+from consultation.visibility import public_comments
 from notifications.models import Notification
 from recommendations.models import Consultation, Recommendation, RecommendationVersion
 
@@ -105,9 +106,8 @@ def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest
         .order_by("changed_at", "pk")
         .values("recommendation_id", "old_status", "new_status", "changed_at")
     )
-    published_comments = Comment.objects.filter(
-        _in(period), moderation_state=PUBLISHED, deleted_at__isnull=True
-    )
+    # The comments everyone reads (consultation.visibility): the counts the pages show.
+    published_comments = public_comments(Comment.objects.filter(_in(period)))
     comment_counts = dict(
         published_comments.filter(recommendation_id__in=followed)
         .values("recommendation_id")

@@ -3,13 +3,14 @@ log's writer (also registered as core.audit's port)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from consultation.models import ModerationState
+from consultation.models import Comment, ModerationState
 
 from ..models import (
     Flag,
@@ -169,3 +170,24 @@ def _resolve_flags(content, *, resolution: str) -> int:
     return Flag.objects.filter(**_reference(content), resolved_at=None).update(
         resolved_at=timezone.now(), resolution=resolution
     )
+
+
+def _set_state(content, state: str) -> None:
+    """Move a contribution to `state`. A comment hidden keeps the category of the reports
+    that hid it (the most given among the open ones; none when no one reported it) for its
+    placeholder; published again, it loses it."""
+    content.moderation_state = state
+    fields = ["moderation_state"]
+    if isinstance(content, Comment):
+        content.hidden_reason = ""
+        if state == State.HIDDEN:
+            top = (
+                Flag.objects.filter(**_reference(content), resolved_at=None)
+                .values("reason")
+                .annotate(n=Count("pk"))
+                .order_by("-n", "reason")
+                .first()
+            )
+            content.hidden_reason = top["reason"] if top else ""
+        fields.append("hidden_reason")
+    content.save(update_fields=fields)

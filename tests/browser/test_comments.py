@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts.rules import MODERATORS
+from consultation import services
 from consultation.models import Comment, CommentRevision
 from tests.browser.signin import log_in
 
@@ -149,3 +151,46 @@ def test_the_same_without_javascript(
     expect(page).to_have_url(re.compile(rf"/comments/{reply.pk}/#comment-{reply.pk}$"))
     expect(article(page, reply).locator(".tombstone")).to_have_text("Comment removed")
     assert Comment.objects.get(pk=reply.pk).is_deleted
+
+
+def test_a_moderator_hides_a_comment_and_its_reply_stays_under_a_placeholder(
+    page, live_server, migrated_rows, make_person, with_totp, stakeholder, replier, recommendation
+):
+    moderator = with_totp(
+        make_person("mod@example.org", groups=[MODERATORS], display_name="Mo D", is_staff=True)
+    )
+    first = services.comment_create(
+        author=stakeholder, recommendation=recommendation, body="Buy our seeds today."
+    )
+    reply = services.comment_create(
+        author=replier, recommendation=recommendation, body="Which sites?", parent=first
+    )
+    # A reader reports it as off topic; a moderator hides it from its page.
+    log_in(page, live_server, replier)
+    page.goto(recommendation.get_absolute_url())
+    expect(page.locator("#comment-count")).to_have_text("1 thread of comments")
+    article(page, first).get_by_role("link", name="Report this comment to the moderators").click()
+    page.get_by_label("Off topic").check()
+    page.get_by_role("button", name="Send the report").click()
+    log_in(page, live_server, moderator)
+    page.goto(f"/moderation/items/comment/{first.pk}/")
+    page.get_by_label("Hide it").check()
+    page.get_by_label("Reason in your words (or a note after the chosen one)").fill("An advert.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#item-state")).to_have_text("hidden")
+
+    # Readers: the thread is still there, a placeholder in place of the comment, the reply in
+    # full below it, its permalink answering.
+    log_in(page, live_server, make_person("reader@example.org", display_name="Rea Der"))
+    page.goto(recommendation.get_absolute_url())
+    expect(page.locator("#comment-count")).to_have_text("1 thread of comments")
+    expect(article(page, first)).to_contain_text("Hidden by the moderators: Off topic")
+    expect(article(page, first)).not_to_contain_text("Buy our seeds")
+    expect(article(page, first).locator("summary", has_text="Reply")).to_have_count(0)
+    nested = page.locator(f"#comment-{first.pk} + .comment-replies > li > #comment-{reply.pk}")
+    expect(nested.locator(".comment-body")).to_have_text("Which sites?")
+    expect(article(page, first).locator(".reply-count")).to_have_count(0)  # the placeholder
+    page.goto(reply.get_absolute_url())
+    expect(article(page, reply).locator(".comment-body")).to_have_text("Which sites?")
+    expect(article(page, first)).to_contain_text("Hidden by the moderators")
+    assert page.console_errors == []
