@@ -10,6 +10,7 @@ from core import privacy
 from recommendations.privacy import recommendation_ref
 
 from .models import Amendment, AmendmentEndorsement, Comment, CommentRevision, Follow, Position
+from .services import summaries
 
 RECOMMENDATION = "recommendation__consultation"
 
@@ -110,7 +111,8 @@ def _erase(user) -> None:
     # The person's own lists: no one else sees them.
     Follow.objects.filter(user=user).delete()
     if not settings.DELETED_ACCOUNTS_KEEP_POSITIONS:
-        Position.objects.filter(author=user).delete()
+        with summaries.tracking(Position.objects.filter(author=user)):
+            Position.objects.filter(author=user).delete()
 
 
 privacy.register(

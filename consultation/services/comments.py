@@ -20,6 +20,7 @@ from ..rules import (
     COMMENT_EDIT_REFUSED,
     COMMENT_REMOVE_REFUSED,
 )
+from . import summaries
 from .base import COMMENT_MAX_LENGTH, MAX_DEPTH, ContributionRefused, _check_text, _require
 from .follows import follow_create
 
@@ -57,6 +58,7 @@ def comment_create(
         body_html=render_markdown(body),
         moderation_state=initial_state(author=author, recommendation=recommendation, text=body),
     )
+    summaries.added(Comment.objects.filter(pk=comment.pk))
     follow_create(user=author, recommendation=recommendation)
     notices.notify_reply(comment=comment)
     return comment
@@ -70,9 +72,13 @@ def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     body = _check_text(body, field="body", max_length=COMMENT_MAX_LENGTH)
     if body == comment.body:
         return comment
+    # Locked, as moderation locks it: the summaries' share is read before and after this
+    # write, with no moderator's decision in between.
+    Comment.objects.select_for_update().filter(pk=comment.pk).exists()
     CommentRevision.objects.create(
         comment=comment, body=comment.body, created_at=comment.edited_at or comment.created_at
     )
+    counted = summaries.snapshot(Comment.objects.filter(pk=comment.pk))
     # The new text meets the consultation's policy as a new one would: a review term, or a
     # comment the moderators had hidden, sends it back to them.
     comment.moderation_state = initial_state(
@@ -86,6 +92,7 @@ def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     comment.body_html = render_markdown(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at", "moderation_state"])
+    summaries.apply(counted, summaries.snapshot(Comment.objects.filter(pk=comment.pk)))
     return comment
 
 
@@ -94,9 +101,11 @@ def comment_delete(*, comment: Comment, acting_user: User) -> Comment:
     """The author removes a comment: a tombstone keeps its replies in place."""
     if not acting_user.has_perm("consultation.delete_comment", comment):
         raise ContributionRefused(COMMENT_REMOVE_REFUSED)
+    Comment.objects.select_for_update().filter(pk=comment.pk).exists()  # as comment_edit
     CommentRevision.objects.create(comment=comment, body=comment.body)
-    comment.deleted_at = timezone.now()
-    comment.body = ""
-    comment.body_html = ""
-    comment.save(update_fields=["deleted_at", "body", "body_html"])
+    with summaries.tracking(Comment.objects.filter(pk=comment.pk)):
+        comment.deleted_at = timezone.now()
+        comment.body = ""
+        comment.body_html = ""
+        comment.save(update_fields=["deleted_at", "body", "body_html"])
     return comment

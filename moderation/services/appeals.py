@@ -22,6 +22,7 @@ from .base import (
     _clean_reason,
     _lock,
     _log,
+    _state_save,
     _when,
 )
 from .decisions import _on_published
@@ -119,8 +120,8 @@ def appeal_decide(
             State.REJECTED,
             State.HIDDEN,
         ):
-            after = content.moderation_state = State.PUBLISHED
-            content.save(update_fields=["moderation_state"])
+            after = State.PUBLISHED
+            _state_save(content, after)
             _on_published(content)
         elif decision.action == Action.SUSPEND:
             User.objects.filter(pk=decision.subject_user_id).update(suspended_until=None)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from consultation.models import ModerationState
+from consultation.services import summaries
 
 from ..models import (
     Flag,
@@ -70,6 +71,14 @@ def _lock(content):
         .select_related("author", "recommendation__consultation")
         .get(pk=content.pk)
     )
+
+
+def _state_save(content, state: str) -> None:
+    """The contribution (locked by `_lock`) takes its new state; the summaries of the
+    dialogue follow in this transaction (a hidden position or comment stops counting)."""
+    with summaries.tracking(type(content).objects.filter(pk=content.pk)):
+        content.moderation_state = state
+        content.save(update_fields=["moderation_state"])
 
 
 def _clean_reason(reason: str, *, action: str) -> str:

@@ -32,6 +32,7 @@ from .base import (
     _lock,
     _log,
     _resolve_flags,
+    _state_save,
     _when,
 )
 
@@ -78,8 +79,7 @@ def content_decide(
                     "action": label_lower(Action(action).label),
                 }
             )
-        content.moderation_state = after
-        content.save(update_fields=["moderation_state"])
+        _state_save(content, after)
         _on_published(content)
         resolution = (
             Flag.Resolution.UPHELD if action in UPHOLDS_FLAGS else Flag.Resolution.DISMISSED

@@ -13,7 +13,16 @@ from .. import notices
 from ..models import (
     Flag,
 )
-from .base import FLAG_TEXT_MAX_LENGTH, Action, ModerationRefused, State, _lock, _log, _reference
+from .base import (
+    FLAG_TEXT_MAX_LENGTH,
+    Action,
+    ModerationRefused,
+    State,
+    _lock,
+    _log,
+    _reference,
+    _state_save,
+)
 from .policy import policy_for
 
 
@@ -68,8 +77,7 @@ def flag_create(*, acting_user: User, content, reason: str, text: str = "") -> F
     threshold = policy_for(content.recommendation).flag_threshold
     reporters = Flag.objects.filter(**_reference(content), resolved_at=None).count()
     if reporters >= threshold and state == State.PUBLISHED:
-        content.moderation_state = State.HIDDEN
-        content.save(update_fields=["moderation_state"])
+        _state_save(content, State.HIDDEN)
         action = _log(
             actor=None,
             action=Action.AUTO_HIDE,
