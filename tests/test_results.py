@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from accounts.models import StakeholderGroup
 from consultation import services
 from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.services import summaries
 from recommendations.models import Consultation
 from results.consensus import (
     Tally,
@@ -120,8 +121,10 @@ def consultation(consultation_factory, pillar_factory, recommendation_factory):
 
 
 def take(person, recommendation, stance, reason="", state=ModerationState.PUBLISHED, when=None):
+    """A position made directly (to choose its dates), counted in the summaries as the
+    services count it."""
     when = when or timezone.now()
-    return Position.objects.create(
+    position = Position.objects.create(
         recommendation=recommendation,
         author=person,
         stance=stance,
@@ -131,6 +134,8 @@ def take(person, recommendation, stance, reason="", state=ModerationState.PUBLIS
         created_at=when,
         updated_at=when,
     )
+    summaries.added(Position.objects.filter(pk=position.pk))
+    return position
 
 
 def rec(consultation, reference):
@@ -255,6 +260,7 @@ def test_activity_counts_positions_and_comments_per_week(consultation, people):
         created_at=monday,
         moderation_state=ModerationState.PENDING,
     )
+    summaries.added(Comment.objects.filter(recommendation=r1))
     weeks = consultation_results(consultation=consultation).weeks
     assert [(w.start, w.positions, w.comments) for w in weeks] == [
         (dt.date(2026, 3, 2), 2, 0),
@@ -273,7 +279,10 @@ def _build(consultation, people, moderator, size):
         r = RecommendationFactory(pillar=pillar, reference=f"X{size}-{n}", position=10 + n)
         for key in ("industry-pharma-0", "hospital-0", "patient-organisation-0", "nobody"):
             take(people[key], r, "endorse" if n % 2 else "oppose")
-        Comment.objects.create(recommendation=r, author=people["nobody"], body="c", body_html="c")
+        comment = Comment.objects.create(
+            recommendation=r, author=people["nobody"], body="c", body_html="c"
+        )
+        summaries.added(Comment.objects.filter(pk=comment.pk))
         amendment = Amendment.objects.create(
             recommendation=r,
             author=people["hospital-1"],
@@ -291,10 +300,10 @@ def test_results_page_query_count_does_not_grow(
 ):
     _build(consultation, people, moderator, size)
     # 1 the consultation, 2 its pillars, 3 the stakeholder groups, 4 the recommendations,
-    # 5 the position counts by recommendation, group and stance, 6 the accepted amendments
-    # (with their authors, versions and recommendations), 7 positions per week,
-    # 8 comments per week.
-    with django_assert_num_queries(8):
+    # 5 the position counts by recommendation, group and stance (the summary), 6 the accepted
+    # amendments (with their authors, versions and recommendations), 7 positions and comments
+    # per week (the summary).
+    with django_assert_num_queries(7):
         response = client.get(results_url(consultation))
     assert response.status_code == 200
     assert response.content.decode().count("now version 2") == size
