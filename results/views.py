@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
@@ -63,10 +63,14 @@ def _report(request, slug):
 def _download(
     content, *, content_type: str, report, extension: str, inline: bool = False
 ) -> HttpResponse:
+    """The download of `content`: bytes or text, or an iterator of its parts (streamed)."""
     consultation = report.results.consultation
     pillar = report.results.pillar
     name = slugify(f"{consultation.slug} results {pillar.code if pillar else ''}")
-    response = HttpResponse(content, content_type=content_type)
+    if isinstance(content, str | bytes):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
     # The printable report opens in the browser (to read or print); data files download.
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{name}.{extension}"'

@@ -320,7 +320,7 @@ def _csv(client, consultation, **params):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))  # streamed
 
 
 def test_csv_holds_wording_amendments_positions_by_group_and_scores(
