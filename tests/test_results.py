@@ -24,7 +24,10 @@ from results.consensus import (
     divisiveness,
     groups_endorsing,
 )
+from results.jobs import report_pdf_build
+from results.models import ReportExport
 from results.selectors import consultation_results
+from tests.factories import ConsultationFactory
 
 # -- The arithmetic ---------------------------------------------------------------------------
 
@@ -412,12 +415,52 @@ def test_printable_html_report_quotes_reasons_comments_and_changes(
     assert "coverage × mean × (1 − dispersion)" in html
 
 
-def test_pdf_report_reads_back_with_titles_and_methodology(client, white_paper, make_person):
+def test_the_pdf_is_made_by_the_worker_and_its_page_follows_it(client, consultation, positions):
+    response = client.get(reverse("results:report_pdf", args=["demo"]) + "?pillar=P2")
+    assert response.status_code == 302
+    export = ReportExport.objects.get()
+    assert (export.pillar.code, export.status, export.language) == ("P2", "queued", "en")
+    status_url = reverse("results:report_pdf_status", args=["demo", export.pk])
+    assert response["Location"] == status_url
+    # Asked again meanwhile: the same PDF, not a second one to make.
+    assert client.get(reverse("results:report_pdf", args=["demo"]) + "?pillar=P2")["Location"] == (
+        status_url
+    )
+    assert ReportExport.objects.count() == 1
+    page = client.get(status_url).content.decode()
+    assert "Waiting for the worker" in page and '<progress max="100" value="0">' in page
+    assert f'data-hx-get="{status_url}" data-hx-trigger="every 2s"' in page  # htmx polls
+    assert "reload the page" in page  # and without JavaScript, the reader does
+    part = client.get(status_url, headers={"HX-Request": "true"}).content.decode()
+    assert part.lstrip().startswith('<section id="report-pdf-status"') and "<html" not in part
+    download = reverse("results:report_pdf_download", args=["demo", export.pk])
+    assert client.get(download)["Location"] == status_url  # not ready: back to its page
+    report_pdf_build(export.pk)  # the worker
+    page = client.get(status_url).content.decode()
+    assert "The PDF is ready." in page and "data-hx-get" not in page  # polling stops
+    assert client.get(download)["Content-Type"] == "application/pdf"
+    other = ConsultationFactory(slug="other")
+    assert (
+        client.get(reverse("results:report_pdf_status", args=["other", export.pk])).status_code
+        == 404
+    )
+    assert other.pk
+
+
+def test_pdf_report_reads_back_with_titles_and_methodology(
+    client, white_paper, make_person, eager, django_capture_on_commit_callbacks
+):
     group = StakeholderGroup.objects.get(slug="academia")
     person = make_person("reader@example.org", display_name="Ada Academic", stakeholder_group=group)
     first = white_paper.recommendations.order_by("pillar__position", "position").first()
     take(person, first, "oppose", "Needs a budget line (−10 % elsewhere).")
-    response = client.get(reverse("results:report_pdf", args=[white_paper.slug]))
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs it (eager)
+        asked = client.get(reverse("results:report_pdf", args=[white_paper.slug]))
+    assert "The PDF is ready." in client.get(asked["Location"]).content.decode()
+    export = ReportExport.objects.get()
+    response = client.get(
+        reverse("results:report_pdf_download", args=[white_paper.slug, export.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
