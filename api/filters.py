@@ -2,10 +2,9 @@
 only the API offers."""
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 
-from consultation.models import Amendment, ModerationState
 from recommendations.filters import RecommendationFilter
 
 ORDERINGS = {
@@ -33,12 +32,9 @@ class RecommendationApiFilter(RecommendationFilter):
     def filter_has_amendments(self, queryset, name, value):
         if value is None:
             return queryset
-        # Published amendments: what everyone sees (and what the list's count counts).
-        amended = Exists(
-            Amendment.objects.filter(
-                recommendation=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED
-            )
-        )
+        # Counted amendments (the summary's, what the list's count shows): no NULL test
+        # needed, a recommendation without a summary row has none.
+        amended = Q(counts__amendments__gt=0)
         return queryset.filter(amended if value else ~amended)
 
     def order(self, queryset, name, value):

@@ -1,12 +1,11 @@
 """Reads the API adds to the apps' own selectors. Each costs a fixed number of queries."""
 
-from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from consultation.models import Amendment, ModerationState, Position
-from consultation.visibility import comment_count_of
+from consultation.counting import stance_counts_by_group
+from consultation.models import Position
 from notifications.models import Notification
 from recommendations.models import (
     Challenge,
@@ -18,37 +17,17 @@ from responses.selectors import response_statuses_by_recommendation
 
 from .models import ApiToken
 
-ENDORSING = (Position.Stance.ENDORSE, Position.Stance.RESERVATIONS)
-PUBLISHED = ModerationState.PUBLISHED
 NO_GROUP = "No group given"
 
 
-def _counted_positions(qs: QuerySet[Position]) -> QuerySet[Position]:
-    """The positions the pages count: the published ones (consultation.selectors does the same
-    per recommendation)."""
-    qs = qs.filter(moderation_state=PUBLISHED)
-    if not getattr(settings, "DELETED_ACCOUNTS_KEEP_POSITIONS", True):
-        qs = qs.filter(author__deleted_at__isnull=True)
-    return qs
-
-
-def _count(qs: QuerySet) -> Coalesce:
-    """A correlated COUNT(*) of `qs` (filtered on OuterRef), as an annotation."""
-    counted = qs.order_by().values("recommendation").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def recommendation_annotate(qs: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
-    """The public counts the list shows and orders by (published contributions only):
-    subqueries, so the joins do not multiply."""
-    positions = _counted_positions(Position.objects.filter(recommendation=OuterRef("pk")))
+    """The public counts the list shows and orders by (what consultation.counting counts),
+    read from the recommendation's summary row (one LEFT JOIN, no count per request)."""
     return qs.annotate(
-        position_count=_count(positions),
-        endorsement_count=_count(positions.filter(stance__in=ENDORSING)),
-        comment_count=comment_count_of("recommendation"),
-        amendment_count=_count(
-            Amendment.objects.filter(recommendation=OuterRef("pk"), moderation_state=PUBLISHED)
-        ),
+        position_count=Coalesce(F("counts__positions"), 0),
+        endorsement_count=Coalesce(F("counts__endorsements"), 0),
+        comment_count=Coalesce(F("counts__comments"), 0),
+        amendment_count=Coalesce(F("counts__amendments"), 0),
     )
 
 
@@ -69,31 +48,21 @@ def challenge_list(*, consultation: Consultation) -> QuerySet[Challenge]:
 
 def consultation_results(*, consultation: Consultation) -> dict:
     """Positions on each recommendation by stakeholder group, and its published response's
-    status, for the open-data export. Three queries: the recommendations, the counts, the
-    responses."""
+    status, for the open-data export. Three queries: the recommendations, the counts (the
+    summary), the responses."""
     stances = list(Position.Stance.values)
     recommendations = list(
         Recommendation.objects.filter(consultation=consultation)
-        .annotate(comment_count=comment_count_of("recommendation"))
+        .annotate(comment_count=Coalesce(F("counts__comments"), 0))
         .select_related("pillar")
         .order_by("pillar__position", "position", "reference")
     )
-    rows = (
-        _counted_positions(Position.objects.filter(recommendation__consultation=consultation))
-        .values(
-            "recommendation_id",
-            "author__stakeholder_group__name",
-            "author__stakeholder_group__position",
-            "stance",
-        )
-        .annotate(n=Count("pk"))
-        .order_by("recommendation_id", "author__stakeholder_group__position")
-    )
+    rows = stance_counts_by_group(recommendation__consultation=consultation)
     groups: dict[int, dict[str, dict[str, int]]] = {}
     for row in rows:
         by_group = groups.setdefault(row["recommendation_id"], {})
-        name = row["author__stakeholder_group__name"] or NO_GROUP
-        by_group.setdefault(name, dict.fromkeys(stances, 0))[row["stance"]] = row["n"]
+        name = row["group_name"] or NO_GROUP
+        by_group.setdefault(name, dict.fromkeys(stances, 0))[row["stance"]] += row["n"]
     responded = response_statuses_by_recommendation(consultation=consultation)
     results = []
     for recommendation in recommendations:

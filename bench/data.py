@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import StakeholderGroup, User
 from consultation.models import Amendment, AmendmentEndorsement, Comment, Position
 from consultation.services import MAX_DEPTH
+from consultation.services.summaries import summaries_rebuild
 from core.markup import render_markdown
 from recommendations.models import (
     Advocate,
@@ -340,6 +341,7 @@ def create_dialogue(
                 rows[i].parent_id = rows[parent].pk
                 rows[i].root_id = rows[parent].root_id or rows[parent].pk
         Comment.objects.bulk_create([rows[i] for i in level])
+    summaries_rebuild()  # the rows were bulk-made: their counts, as the services keep them
 
     # The permalink: the deepest reply in the longest thread.
     thread_sizes: dict[int, int] = {}

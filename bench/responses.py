@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consultation.models import Position
+from consultation.services.summaries import summaries_rebuild
 from recommendations.models import Consultation, Pillar, Recommendation, RecommendationVersion
 from responses.models import Response
 from responses.services import response_statuses_ensure
@@ -71,6 +72,7 @@ def create_responses(
         for r, version in zip(rows, originals, strict=True)
         for author in rng.sample(authors, 3)
     )
+    summaries_rebuild()  # bulk-made positions: counted as the services count them
     statuses = response_statuses_ensure(consultation=consultation)
     reviewer = authors[0]
     Response.objects.bulk_create(

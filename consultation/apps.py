@@ -10,14 +10,17 @@ class ConsultationConfig(AppConfig):
     verbose_name = _("Dialogue")
 
     def ready(self):
-        from accounts.hooks import person_page
+        from accounts.hooks import person_page, stakeholder_group_changed
         from recommendations.hooks import recommendation_page
 
         from . import (
             receivers,  # noqa: F401 - the dialogue follows the catalogue's new wording
             selectors,
         )
+        from .services import summaries
 
         # The dialogue on the recommendation's page, a person's contributions on theirs.
         recommendation_page.register(selectors.recommendation_dialogue)
         person_page.register(selectors.person_page)
+        # Positions are counted by their author's group: a change of group moves them.
+        stakeholder_group_changed.register(summaries.stakeholder_group_moved)

@@ -51,6 +51,16 @@ class ModeratedQuerySet(models.QuerySet):
         return self.filter(published | models.Q(author=user.pk) | moderator_exists(user))
 
 
+def pending_index(name: str) -> models.Index:
+    """The moderation queue's way in to what awaits a moderator, oldest first: a partial index
+    of the few pending rows, not a scan of every published one."""
+    return models.Index(
+        fields=["created_at"],
+        condition=models.Q(moderation_state=ModerationState.PENDING),
+        name=f"{name}_pending",
+    )
+
+
 def moderation_state_field():
     return models.CharField(
         max_length=10,
@@ -142,7 +152,7 @@ class Amendment(Contribution):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recommendation", "status"])]
+        indexes = [models.Index(fields=["recommendation", "status"]), pending_index("amendment")]
 
     def __str__(self):
         return f"Amendment {self.pk} to {self.recommendation_id}"
@@ -197,6 +207,7 @@ class Position(Contribution):
 
     class Meta:
         ordering = ["-updated_at"]
+        indexes = [pending_index("position")]
         constraints = [
             # One position per person and recommendation, whatever the clicks.
             models.UniqueConstraint(fields=["recommendation", "author"], name="one_position_each"),
@@ -248,6 +259,7 @@ class Comment(Contribution):
         indexes = [
             models.Index(fields=["recommendation", "amendment", "root", "created_at"]),
             models.Index(fields=["root", "created_at"]),
+            pending_index("comment"),
         ]
 
     def __str__(self):
@@ -273,3 +285,65 @@ class CommentRevision(models.Model):
 
     def __str__(self):
         return f"Revision of comment {self.comment_id}"
+
+
+# -- Summaries: counts kept up to date by consultation.services.summaries in the transaction of
+# each write that changes them, so that pages, the API and the exports read a few rows whatever
+# the number of positions. `manage.py summaries_rebuild` recomputes them from scratch.
+
+
+class StanceCount(models.Model):
+    """Counted positions (consultation.counting) per recommendation, wording version,
+    stakeholder group of their author and stance. `group_key` is the group's id, 0 for none:
+    a plain integer, as a NULL in a unique key would never conflict (the upserts need it)."""
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(RecommendationVersion, on_delete=models.CASCADE, related_name="+")
+    group_key = models.BigIntegerField()
+    stance = models.CharField(max_length=12, choices=Position.Stance.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "version", "group_key", "stance"],
+                name="stance_count_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation_id} v{self.version_id} g{self.group_key} {self.stance}"
+
+
+class RecommendationCount(models.Model):
+    """A recommendation's counted positions (and of them endorsing ones), comments and
+    amendments."""
+
+    recommendation = models.OneToOneField(
+        Recommendation, on_delete=models.CASCADE, primary_key=True, related_name="counts"
+    )
+    positions = models.IntegerField(default=0)
+    endorsements = models.IntegerField(default=0)
+    comments = models.IntegerField(default=0)
+    amendments = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"Counts of {self.recommendation_id}"
+
+
+class WeekCount(models.Model):
+    """Counted positions and comments on a recommendation by the week they were made in
+    (the week of `created_at`, Monday, in the site's time zone)."""
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    positions = models.IntegerField(default=0)
+    comments = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "week"], name="week_count_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation_id} week of {self.week}"

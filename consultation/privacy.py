@@ -11,6 +11,7 @@ from recommendations.privacy import recommendation_ref
 
 from .models import Amendment, AmendmentEndorsement, Comment, CommentRevision, Follow, Position
 from .notices import replies_unname
+from .services import summaries
 
 RECOMMENDATION = "recommendation__consultation"
 
@@ -111,7 +112,8 @@ def _erase(user) -> None:
     # The person's own lists: no one else sees them.
     Follow.objects.filter(user=user).delete()
     if not settings.DELETED_ACCOUNTS_KEEP_POSITIONS:
-        Position.objects.filter(author=user).delete()
+        with summaries.tracking(Position.objects.filter(author=user)):
+            Position.objects.filter(author=user).delete()
     # Other people's reply notices name them: renamed "Former participant" (#17).
     replies_unname(author=user)
 

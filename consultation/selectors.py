@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from recommendations.models import Recommendation
 from recommendations.selectors import consultation_list_visible
 
+from .counting import stance_counts_by_group
 from .models import (
     Amendment,
     AmendmentEndorsement,
@@ -123,19 +124,14 @@ class PositionSummary:
 
 
 def position_summary(*, recommendation: Recommendation) -> PositionSummary:
-    """Totals per stance and the breakdown by stakeholder group, in one query."""
-    rows = (
-        _counted_positions(recommendation)
-        .filter(PUBLISHED)  # the totals are the public's: what the list shows everyone
-        .values("author__stakeholder_group__name", "author__stakeholder_group__position", "stance")
-        .annotate(n=Count("pk"))
-        .order_by("author__stakeholder_group__position")
-    )
+    """Totals per stance and the breakdown by stakeholder group, in one query (the summary:
+    what consultation.counting counts, all wordings together)."""
     totals = dict.fromkeys(Position.Stance.values, 0)
     groups: dict[str, GroupBreakdown] = {}
-    for row in rows:
-        name = row["author__stakeholder_group__name"] or NO_GROUP
-        groups.setdefault(name, GroupBreakdown(name)).counts[row["stance"]] = row["n"]
+    for row in stance_counts_by_group(recommendation=recommendation):
+        name = row["group_name"] or NO_GROUP
+        counts = groups.setdefault(name, GroupBreakdown(name)).counts
+        counts[row["stance"]] = counts.get(row["stance"], 0) + row["n"]
         totals[row["stance"]] += row["n"]
     return PositionSummary(totals=totals, groups=list(groups.values()))
 

@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.rules import is_moderator
 
+from .counting import counted_comment_q
 from .models import Comment, ModerationState, moderator_exists
 
 FULL, PLACEHOLDER, ABSENT = "full", "placeholder", "absent"
@@ -94,9 +95,10 @@ def comment_display(viewer, comment: Comment) -> str:
 
 
 def public_comments(comments: QuerySet[Comment] | None = None) -> QuerySet[Comment]:
-    """The comments everyone reads in full: what every count counts."""
+    """The comments everyone reads in full: what every count counts (consultation.counting
+    says which, for the summaries too)."""
     comments = Comment.objects.all() if comments is None else comments
-    return comments.filter(PUBLISHED, deleted_at=None)
+    return comments.filter(counted_comment_q())
 
 
 def comment_count(comments: QuerySet[Comment] | None = None) -> int:

@@ -6,6 +6,7 @@ text and never run; numbers (and text that is only a number, like "-0.250") stay
 
 import csv
 import re
+from collections.abc import Iterable, Iterator
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -33,3 +34,18 @@ class _SafeWriter:
 def writer(out, **kwargs) -> _SafeWriter:
     """csv.writer(out, **kwargs), with every cell of every row through safe_cell()."""
     return _SafeWriter(out, **kwargs)
+
+
+class _Echo:
+    """A file that hands back what is written to it: each row's text, to stream it."""
+
+    def write(self, value):
+        return value
+
+
+def stream(rows: Iterable[Iterable], **kwargs) -> Iterator[str]:
+    """Each row as safe CSV text as soon as it is made, for a StreamingHttpResponse: the
+    whole file is never held in memory."""
+    out = writer(_Echo(), **kwargs)
+    for row in rows:
+        yield out.writerow(row)

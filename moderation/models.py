@@ -191,6 +191,15 @@ class Flag(ContentMixin, models.Model):
             models.Index(fields=["comment", "resolved_at"]),
             models.Index(fields=["amendment", "resolved_at"]),
             models.Index(fields=["position", "resolved_at"]),
+            # The queue is driven by the open reports: small partial indexes, one per kind.
+            *(
+                models.Index(
+                    fields=[kind],
+                    condition=models.Q(resolved_at__isnull=True, **{f"{kind}__isnull": False}),
+                    name=f"flag_open_{kind}",
+                )
+                for kind in ("comment", "amendment", "position")
+            ),
         ]
 
     def __str__(self):

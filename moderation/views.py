@@ -432,20 +432,14 @@ def report(request, kind, pk):
 # -- The log --------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def log(request):
     _require(request, "moderation.view_log")
     consultations = list(selectors.queue_consultations())
     filters = selectors.LogFilters.from_params(request.GET, consultations)
     if request.GET.get("format") == "csv":
-        writer = spreadsheets.writer(_Echo())
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in selectors.log_csv(filters=filters)),
+            spreadsheets.stream(selectors.log_csv(filters=filters)),
             content_type="text/csv; charset=utf-8",
         )
         name = f"moderation-log-{timezone.localdate():%Y-%m-%d}.csv"

@@ -2,12 +2,11 @@
 JSON in the schema of synopsis.schema.json (published at /api/schema/ too, as the API's
 synopsis operation)."""
 
-import io
 from pathlib import Path
 
 from django.template.loader import render_to_string
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from core import pdf
 
 from .synopsis import Synopsis
 
@@ -95,17 +94,6 @@ def synopsis_html(synopsis: Synopsis, *, request=None, for_pdf: bool = False) ->
     )
 
 
-class SynopsisPdfError(RuntimeError):
-    pass
-
-
 def synopsis_pdf(synopsis: Synopsis) -> bytes:
-    """The synopsis laid out by xhtml2pdf; it may read no file and nothing remote."""
-    out = io.BytesIO()
-    policy = ResourceAccessPolicy.server(base_dir=Path(__file__).parent, allow_remote=False)
-    status = pisa.CreatePDF(
-        synopsis_html(synopsis, for_pdf=True), dest=out, encoding="utf-8", resource_policy=policy
-    )
-    if status.err:
-        raise SynopsisPdfError(f"The PDF could not be made ({status.err} error(s)).")
-    return out.getvalue()
+    """The synopsis laid out as PDF (core.pdf)."""
+    return pdf.html_to_pdf(synopsis_html(synopsis, for_pdf=True))

@@ -1,12 +1,11 @@
 """The downloads: the report as printable HTML and as PDF, its data as CSV."""
 
-import io
-from pathlib import Path
+from collections.abc import Iterator
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core import spreadsheets
+from core import pdf, spreadsheets
 from responses.selectors import response_statuses_by_recommendation
 
 from .opinions.selectors import OpinionGroups, RecommendationScore
@@ -23,21 +22,23 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
+def report_csv(report: Report, opinions: OpinionGroups | None = None) -> Iterator[str]:
     """One row per recommendation, pillar by pillar: its current and original wording, the
     accepted amendments that changed it, its positions (in all and by stakeholder group), the
     number of groups endorsing it, its consensus score and divisiveness, and the status of the
     organisers' published response (blank while awaited); then, from the latest run of the
     opinion groups, its group-informed consensus, divisiveness and divergence, and each
-    opinion group's share of endorsements."""
+    opinion group's share of endorsements. Made row by row as it is sent (streamed)."""
+    return spreadsheets.stream(_report_rows(report, opinions), lineterminator="\r\n")
+
+
+def _report_rows(report: Report, opinions: OpinionGroups | None) -> Iterator[list]:
     results = report.results
     responded = response_statuses_by_recommendation(consultation=results.consultation)
     opinion_groups = opinions.groups if opinions else []
     scores = {s.recommendation.pk: s for s in opinions.recommendations} if opinions else {}
     group_names = [g.name for g in results.groups] + [NO_GROUP]
-    out = io.StringIO()
-    writer = spreadsheets.writer(out, lineterminator="\r\n")
-    writer.writerow(
+    yield (
         [
             "pillar",
             "pillar_title",
@@ -75,7 +76,7 @@ def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
                 for c in entry.changes
                 if c.amendment is not None
             )
-            writer.writerow(
+            yield (
                 [
                     _text(pillar.code),
                     _text(pillar.title),
@@ -103,7 +104,6 @@ def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
                     result.comments,
                 ]
             )
-    return out.getvalue()
 
 
 def _opinion_cells(score: RecommendationScore | None, groups: list) -> list[str]:
@@ -126,35 +126,12 @@ def report_html(report: Report, *, request=None, for_pdf: bool = False) -> str:
             "consultation": report.results.consultation,
             "generated_at": timezone.now(),
             "for_pdf": for_pdf,
-            "font_dir": _font_dir().as_posix() if for_pdf else "",
+            "font_dir": pdf.font_dir().as_posix() if for_pdf else "",
         },
         request=request,
     )
 
 
-class ReportPdfError(RuntimeError):
-    pass
-
-
-def _font_dir() -> Path:
-    """Bitstream Vera, shipped with ReportLab: unlike the PDF's built-in Helvetica it draws
-    the minus sign, ½ and Central European letters (Ł, Č, ő)."""
-    import reportlab
-
-    return Path(reportlab.__file__).resolve().parent / "fonts"
-
-
 def report_pdf(report: Report) -> bytes:
-    """The report's HTML laid out as PDF by xhtml2pdf (pure Python, on ReportLab). It may read
-    the fonts and nothing else: no network, no other file."""
-    from xhtml2pdf import pisa
-    from xhtml2pdf.config.resources import ResourceAccessPolicy
-
-    policy = ResourceAccessPolicy.server(base_dir=_font_dir(), allow_remote=False)
-    out = io.BytesIO()
-    status = pisa.CreatePDF(
-        report_html(report, for_pdf=True), dest=out, encoding="utf-8", resource_policy=policy
-    )
-    if status.err:
-        raise ReportPdfError(f"The PDF could not be made ({status.err} error(s)).")
-    return out.getvalue()
+    """The report's HTML laid out as PDF (core.pdf)."""
+    return pdf.html_to_pdf(report_html(report, for_pdf=True))

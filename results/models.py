@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recommendations.models import Consultation
+from recommendations.models import Consultation, Pillar
 
 
 class OpinionRun(models.Model):
@@ -64,3 +64,36 @@ class OpinionMembership(models.Model):
 
     def __str__(self):
         return f"{self.user_id} in group {self.label} of {self.consultation_id}"
+
+
+class ReportExport(models.Model):
+    """The report as PDF, made by the worker (results.jobs.report_pdf_build) and downloaded
+    when ready: laying out a report takes longer than a request may. The PDF is kept in the
+    row (a few hundred kilobytes), so that web and worker need no shared disk."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Being made")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    pillar = models.ForeignKey(Pillar, null=True, blank=True, on_delete=models.CASCADE)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text=_("Percent done."))
+    pdf = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["consultation", "pillar", "language", "-created_at"])]
+
+    def __str__(self):
+        return f"Report PDF {self.pk} of {self.consultation_id}: {self.status}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)

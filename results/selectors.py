@@ -1,8 +1,9 @@
 """Reads for the results and the report. Each costs a fixed number of queries, whatever the
 number of recommendations, positions or comments (asserted in tests/test_results.py).
 
-Only published contributions count: positions, amendments and comments whose
-`moderation_state` is "published" (and comments not removed by their authors).
+What counts is consultation.counting's rule (published positions, amendments and comments,
+comments not removed by their authors); the counts are read from the dialogue's summaries
+(consultation.models.StanceCount and WeekCount, kept by each write), never recomputed here.
 """
 
 import datetime as dt
@@ -10,13 +11,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from django.conf import settings
-from django.db.models import Count, DateField, Prefetch, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import StakeholderGroup
-from consultation.models import Amendment, Comment, ModerationState, Position
-from consultation.visibility import comment_count_of, public_comments
+from consultation.counting import counted_amendments, counted_comments, counted_positions
+from consultation.models import (
+    Amendment,
+    Comment,
+    ModerationState,
+    Position,
+    StanceCount,
+    WeekCount,
+)
 from core.diffs import word_diff
 from recommendations.models import Consultation, Pillar, Recommendation, RecommendationVersion
 
@@ -33,19 +40,15 @@ PUBLISHED = ModerationState.PUBLISHED
 
 
 def published_positions() -> QuerySet[Position]:
-    positions = Position.objects.filter(moderation_state=PUBLISHED)
-    if not getattr(settings, "DELETED_ACCOUNTS_KEEP_POSITIONS", True):
-        positions = positions.filter(author__deleted_at__isnull=True)
-    return positions
+    return counted_positions()
 
 
 def published_comments() -> QuerySet[Comment]:
-    """The comments every count counts (consultation.visibility's public rule)."""
-    return public_comments()
+    return counted_comments()
 
 
 def published_amendments() -> QuerySet[Amendment]:
-    return Amendment.objects.filter(moderation_state=PUBLISHED)
+    return counted_amendments()
 
 
 @dataclass
@@ -117,17 +120,19 @@ class ConsultationResults:
         return sum(w.comments for w in self.weeks)
 
 
-def _tallies(consultation: Consultation) -> dict[int, dict[int | None, Tally]]:
-    """{recommendation id: {group id (None: no group): Tally}} for the whole consultation."""
+def _tallies(consultation: Consultation, groups: list) -> dict[int, dict[int | None, Tally]]:
+    """{recommendation id: {group id (None: no group): Tally}} for the whole consultation, from
+    the summary (a few rows per recommendation, all wordings together)."""
     rows = (
-        published_positions()
-        .filter(recommendation__consultation=consultation)
-        .values_list("recommendation_id", "author__stakeholder_group_id", "stance")
-        .annotate(n=Count("pk"))
+        StanceCount.objects.filter(recommendation__consultation=consultation, count__gt=0)
+        .values_list("recommendation_id", "group_key", "stance")
+        .annotate(n=Sum("count"))
         .order_by()
     )
+    known = {g.pk for g in groups}
     tallies: dict[int, dict[int | None, Tally]] = defaultdict(dict)
-    for recommendation_id, group_id, stance, n in rows:
+    for recommendation_id, group_key, stance, n in rows:
+        group_id = group_key if group_key in known else None  # 0: no group
         by_group = tallies[recommendation_id]
         by_group[group_id] = by_group.get(group_id, Tally()) + Tally(**{stance: n})
     return tallies
@@ -152,18 +157,18 @@ def _result(recommendation, by_group, groups, active_groups, amendments) -> Reco
     )
 
 
-def _weeks(positions: QuerySet, comments: QuerySet) -> list[Week]:
-    def per_week(qs) -> dict[dt.date, int]:
-        return dict(
-            qs.annotate(week=TruncWeek("created_at", output_field=DateField()))
-            .values_list("week")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("week", "n")
-        )
-
-    position_weeks, comment_weeks = per_week(positions), per_week(comments)
-    starts = sorted({*position_weeks, *comment_weeks})
+def _weeks(counts: QuerySet[WeekCount]) -> list[Week]:
+    """Positions and comments week by week (the summary's rows summed over recommendations)."""
+    rows = (
+        counts.values_list("week")
+        .annotate(p=Sum("positions"), c=Sum("comments"))
+        .filter(Q(p__gt=0) | Q(c__gt=0))
+        .order_by()
+    )
+    position_weeks, comment_weeks = {}, {}
+    for week, positions, comments in rows:
+        position_weeks[week], comment_weeks[week] = positions, comments
+    starts = sorted(position_weeks)
     if not starts:
         return []
     first, last = starts[0], starts[-1]
@@ -181,9 +186,10 @@ def consultation_results(
 ) -> ConsultationResults:
     """Everything the results page shows, optionally for one pillar.
 
-    Queries (7, or 6 when the caller passes the pillars it already loaded): the pillars, the
+    Queries (6, or 5 when the caller passes the pillars it already loaded): the pillars, the
     stakeholder groups, the recommendations, the position counts by recommendation, group and
-    stance, the accepted amendments, positions per week, comments per week.
+    stance (the summary), the accepted amendments, positions and comments per week (the
+    summary).
     """
     if pillars is None:
         pillars = list(consultation.pillars.order_by("position", "code"))
@@ -192,24 +198,22 @@ def consultation_results(
     if pillar is not None:
         recommendations = recommendations.filter(pillar=pillar)
     recommendations = list(
-        recommendations.annotate(comment_count=comment_count_of("recommendation"))
+        recommendations.annotate(comment_count=Coalesce(F("counts__comments"), 0))
         .select_related("pillar")
         .order_by("pillar__position", "position", "pk")
     )
     for recommendation in recommendations:
         recommendation.consultation = consultation  # its URL needs the slug: no query each
-    tallies = _tallies(consultation)
+    tallies = _tallies(consultation, groups)
     active_groups = len({g for by_group in tallies.values() for g in by_group if g is not None})
 
     accepted = published_amendments().filter(
         recommendation__consultation=consultation, status=Amendment.Status.ACCEPTED
     )
-    positions = published_positions().filter(recommendation__consultation=consultation)
-    comments = published_comments().filter(recommendation__consultation=consultation)
+    weeks = WeekCount.objects.filter(recommendation__consultation=consultation)
     if pillar is not None:
         accepted = accepted.filter(recommendation__pillar=pillar)
-        positions = positions.filter(recommendation__pillar=pillar)
-        comments = comments.filter(recommendation__pillar=pillar)
+        weeks = weeks.filter(recommendation__pillar=pillar)
     accepted = list(
         accepted.select_related(
             "author", "author__stakeholder_group", "resulting_version", "recommendation__pillar"
@@ -230,7 +234,7 @@ def consultation_results(
             for r in recommendations
         ],
         accepted_amendments=accepted,
-        weeks=_weeks(positions, comments),
+        weeks=_weeks(weeks),
     )
 
 
@@ -286,20 +290,66 @@ class Report:
 
 
 def _representative(positions: list[Position]) -> list[Position]:
-    """A group's reasons to quote: one per stance, the most-held stance first; within a stance
-    a position taken on behalf of an organisation first, then the most recent."""
-    by_stance = defaultdict(list)
-    for p in positions:
-        by_stance[p.stance].append(p)
-    stances = sorted(by_stance, key=lambda s: -len(by_stance[s]))
-    chosen = []
-    for stance in stances:
-        best = sorted(
-            by_stance[stance],
-            key=lambda p: (not p.on_behalf_of_organisation, -p.updated_at.timestamp()),
-        )
-        chosen.append(best[0])
+    """A group's reasons to quote, from the best reason of each stance (`_reasons`): the
+    most-held stance first (ties in the stances' order)."""
+    order = {stance: i for i, stance in enumerate(Position.Stance.values)}
+    chosen = sorted(positions, key=lambda p: (-p.held, order[p.stance]))
     return chosen[:REASONS_PER_GROUP]
+
+
+def _reasons(ids: list[int]) -> QuerySet[Position]:
+    """The best reason of each recommendation, group and stance, picked by the database (a
+    window over the positions with a reason: none is loaded but the picked few): one taken
+    on behalf of an organisation first, then the most recent; `held` is how many reasons
+    that stance has in the group."""
+    partition = [F("recommendation_id"), F("author__stakeholder_group_id"), F("stance")]
+    return (
+        published_positions()
+        .filter(recommendation_id__in=ids)
+        .exclude(reason="")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=partition,
+                order_by=[
+                    F("on_behalf_of_organisation").desc(),
+                    F("updated_at").desc(),
+                    F("pk").desc(),
+                ],
+            ),
+            held=Window(Count("pk"), partition_by=partition),
+        )
+        .filter(rank=1)
+        .select_related("author", "author__stakeholder_group")
+    )
+
+
+def _key_comments(ids: list[int]) -> QuerySet[Comment]:
+    """The KEY_COMMENTS most-replied threads of each recommendation, picked by the database
+    (a window over the threads' reply counts), oldest first among equals."""
+    return (
+        published_comments()
+        .filter(recommendation_id__in=ids, root=None)
+        .annotate(
+            reply_count=Count(
+                "thread_replies",
+                filter=Q(
+                    thread_replies__moderation_state=PUBLISHED,
+                    thread_replies__deleted_at=None,
+                ),
+            )
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("recommendation_id")],
+                order_by=[F("reply_count").desc(), F("created_at").asc(), F("pk").asc()],
+            )
+        )
+        .filter(rank__lte=KEY_COMMENTS)
+        .select_related("author", "author__stakeholder_group")
+        .order_by("recommendation_id", "rank")
+    )
 
 
 def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Participation]:
@@ -333,7 +383,7 @@ def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Pa
 
 def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
     """The results plus what the report quotes: wordings and their changes, representative
-    reasons, key comments and participation by group. A fixed number of queries (13)."""
+    reasons, key comments and participation by group. A fixed number of queries (12)."""
     results = consultation_results(consultation=consultation, pillar=pillar)
     ids = [r.recommendation.pk for r in results.recommendations]
     versions = defaultdict(list)
@@ -346,25 +396,13 @@ def consultation_report(*, consultation: Consultation, pillar: Pillar | None = N
         versions[version.recommendation_id].append(version)
 
     reasons = defaultdict(lambda: defaultdict(list))
-    for position in (
-        published_positions()
-        .filter(recommendation_id__in=ids)
-        .exclude(reason="")
-        .select_related("author", "author__stakeholder_group")
-    ):
+    for position in _reasons(ids):
         group = position.author.stakeholder_group
         reasons[position.recommendation_id][group.name if group else NO_GROUP].append(position)
 
     comments = defaultdict(list)
-    for comment in (
-        published_comments()
-        .filter(recommendation_id__in=ids, root=None)
-        .annotate(reply_count=comment_count_of("root"))
-        .select_related("author", "author__stakeholder_group")
-        .order_by("-reply_count", "created_at", "pk")
-    ):
-        if len(comments[comment.recommendation_id]) < KEY_COMMENTS:
-            comments[comment.recommendation_id].append(comment)
+    for comment in _key_comments(ids):
+        comments[comment.recommendation_id].append(comment)
 
     entries = {}
     for result in results.recommendations:

@@ -20,3 +20,6 @@ def refresh_opinion_groups():
     """Every hour (beat): every consultation, changed or not."""
     runs = services.opinion_groups_refresh(trigger=OpinionRun.Trigger.HOURLY, only_changed=False)
     return [run.pk for run in runs]
+
+
+from .jobs import report_pdf_build  # noqa: E402, F401 - registered with the worker

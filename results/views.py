@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
 from recommendations.selectors import consultation_get_visible
 
-from . import exports, selectors
+from . import exports, jobs, selectors, services
 from .charts import activity_chart, consensus_chart
 from .forms import PillarFilterForm
+from .models import ReportExport
 from .opinions import selectors as opinion_selectors
 from .opinions.charts import group_colour, opinion_map
 from .search import clean_query, search
@@ -63,10 +65,14 @@ def _report(request, slug):
 def _download(
     content, *, content_type: str, report, extension: str, inline: bool = False
 ) -> HttpResponse:
+    """The download of `content`: bytes or text, or an iterator of its parts (streamed)."""
     consultation = report.results.consultation
     pillar = report.results.pillar
     name = slugify(f"{consultation.slug} results {pillar.code if pillar else ''}")
-    response = HttpResponse(content, content_type=content_type)
+    if isinstance(content, str | bytes):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
     # The printable report opens in the browser (to read or print); data files download.
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{name}.{extension}"'
@@ -87,12 +93,44 @@ def report_html(request, slug):
 
 
 def report_pdf(request, slug):
-    report, refusal = _report(request, slug)
-    if refusal:
-        return refusal
-    return _download(
-        exports.report_pdf(report), content_type="application/pdf", report=report, extension="pdf"
+    """The report as PDF: made by the worker (the same one for a few minutes), its page
+    follows it until it can be downloaded."""
+    consultation, _pillars, form = _filtered(request, slug)
+    if form.is_bound and not form.is_valid():
+        context = {"consultation": consultation, "form": form}
+        return render(request, "results/results.html", context, status=400)
+    export, new = services.report_export_request(
+        consultation=consultation,
+        pillar=form.selected() if form.is_bound else None,
+        language=get_language(),
     )
+    if new:
+        jobs.report_pdf_build.delay_on_commit(export.pk)
+    return redirect("results:report_pdf_status", slug=consultation.slug, pk=export.pk)
+
+
+def _export(request, slug, pk) -> ReportExport:
+    consultation = consultation_get_visible(user=request.user, slug=slug)
+    return get_object_or_404(ReportExport.objects.defer("pdf"), consultation=consultation, pk=pk)
+
+
+def report_pdf_status(request, slug, pk):
+    """How far the PDF has got. With htmx the status part asks again every two seconds until
+    the PDF is ready; without JavaScript the reader reloads the page."""
+    export = _export(request, slug, pk)
+    template = "results/_report_pdf_status.html" if request.htmx else "results/report_pdf.html"
+    return render(request, template, {"consultation": export.consultation, "export": export})
+
+
+def report_pdf_download(request, slug, pk):
+    export = _export(request, slug, pk)
+    if export.status != ReportExport.Status.READY:
+        return redirect("results:report_pdf_status", slug=slug, pk=pk)
+    content = ReportExport.objects.values_list("pdf", flat=True).get(pk=export.pk)
+    name = slugify(f"{slug} results {export.pillar.code if export.pillar else ''}")
+    response = HttpResponse(bytes(content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
 
 
 def report_csv(request, slug):

@@ -17,6 +17,7 @@ from api.models import ApiToken
 from api.services import api_token_create, api_token_revoke
 from consultation import services
 from consultation.models import Amendment, Comment, CommentRevision, Position
+from consultation.services import summaries
 from notifications.models import Notification
 from recommendations.models import Consultation, Recommendation
 
@@ -759,7 +760,8 @@ def test_lists_show_what_the_pages_show_each_person(
     amendment = services.amendment_propose(
         author=author, recommendation=recommendation, title="T", body="B", justification="J"
     )
-    Amendment.objects.filter(pk=amendment.pk).update(moderation_state="pending")
+    with summaries.tracking(Amendment.objects.filter(pk=amendment.pk)):  # as a decision would
+        Amendment.objects.filter(pk=amendment.pk).update(moderation_state="pending")
     comments = rec_url(recommendation, "comments/")
     amendments = rec_url(recommendation, "amendments/")
     listed = f"/api/consultations/{recommendation.consultation.slug}/recommendations/"

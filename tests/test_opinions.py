@@ -277,7 +277,7 @@ def test_api_before_any_run(client, consultation_factory):
 
 def test_results_csv_has_the_opinion_columns(client, computed):
     response = client.get("/consultations/camps/results/data.csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))  # streamed
     assert len(rows) == 8
     for name in ("opinion_consensus", "opinion_divisiveness", "Opinion group C: endorse share"):
         assert re.fullmatch(r"-?\d\.\d{3}", rows[0][name])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import StakeholderGroup, User
 from consultation import services
 from consultation.models import Follow, Position
+from consultation.services import summaries
 from notifications.models import Notification
 from recommendations.models import Consultation, RecommendationVersion
 
@@ -354,6 +355,7 @@ def _positions(rec, n, viewer):
         )
         for i, person in enumerate(people)
     )
+    summaries.added(Position.objects.filter(recommendation=rec))  # bulk-made: counted here
     assert Position.objects.filter(recommendation=rec).count() == n
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from accounts.models import StakeholderGroup
 from consultation import services
 from consultation.models import Amendment, Comment, ModerationState, Position
+from consultation.services import summaries
 from recommendations.models import Consultation
 from results.consensus import (
     Tally,
@@ -23,7 +24,10 @@ from results.consensus import (
     divisiveness,
     groups_endorsing,
 )
+from results.jobs import report_pdf_build
+from results.models import ReportExport
 from results.selectors import consultation_results
+from tests.factories import ConsultationFactory
 
 # -- The arithmetic ---------------------------------------------------------------------------
 
@@ -120,8 +124,10 @@ def consultation(consultation_factory, pillar_factory, recommendation_factory):
 
 
 def take(person, recommendation, stance, reason="", state=ModerationState.PUBLISHED, when=None):
+    """A position made directly (to choose its dates), counted in the summaries as the
+    services count it."""
     when = when or timezone.now()
-    return Position.objects.create(
+    position = Position.objects.create(
         recommendation=recommendation,
         author=person,
         stance=stance,
@@ -131,6 +137,8 @@ def take(person, recommendation, stance, reason="", state=ModerationState.PUBLIS
         created_at=when,
         updated_at=when,
     )
+    summaries.added(Position.objects.filter(pk=position.pk))
+    return position
 
 
 def rec(consultation, reference):
@@ -255,6 +263,7 @@ def test_activity_counts_positions_and_comments_per_week(consultation, people):
         created_at=monday,
         moderation_state=ModerationState.PENDING,
     )
+    summaries.added(Comment.objects.filter(recommendation=r1))
     weeks = consultation_results(consultation=consultation).weeks
     assert [(w.start, w.positions, w.comments) for w in weeks] == [
         (dt.date(2026, 3, 2), 2, 0),
@@ -273,7 +282,10 @@ def _build(consultation, people, moderator, size):
         r = RecommendationFactory(pillar=pillar, reference=f"X{size}-{n}", position=10 + n)
         for key in ("industry-pharma-0", "hospital-0", "patient-organisation-0", "nobody"):
             take(people[key], r, "endorse" if n % 2 else "oppose")
-        Comment.objects.create(recommendation=r, author=people["nobody"], body="c", body_html="c")
+        comment = Comment.objects.create(
+            recommendation=r, author=people["nobody"], body="c", body_html="c"
+        )
+        summaries.added(Comment.objects.filter(pk=comment.pk))
         amendment = Amendment.objects.create(
             recommendation=r,
             author=people["hospital-1"],
@@ -291,10 +303,10 @@ def test_results_page_query_count_does_not_grow(
 ):
     _build(consultation, people, moderator, size)
     # 1 the consultation, 2 its pillars, 3 the stakeholder groups, 4 the recommendations,
-    # 5 the position counts by recommendation, group and stance, 6 the accepted amendments
-    # (with their authors, versions and recommendations), 7 positions per week,
-    # 8 comments per week.
-    with django_assert_num_queries(8):
+    # 5 the position counts by recommendation, group and stance (the summary), 6 the accepted
+    # amendments (with their authors, versions and recommendations), 7 positions and comments
+    # per week (the summary).
+    with django_assert_num_queries(7):
         response = client.get(results_url(consultation))
     assert response.status_code == 200
     assert response.content.decode().count("now version 2") == size
@@ -311,7 +323,7 @@ def _csv(client, consultation, **params):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))  # streamed
 
 
 def test_csv_holds_wording_amendments_positions_by_group_and_scores(
@@ -403,12 +415,52 @@ def test_printable_html_report_quotes_reasons_comments_and_changes(
     assert "coverage × mean × (1 − dispersion)" in html
 
 
-def test_pdf_report_reads_back_with_titles_and_methodology(client, white_paper, make_person):
+def test_the_pdf_is_made_by_the_worker_and_its_page_follows_it(client, consultation, positions):
+    response = client.get(reverse("results:report_pdf", args=["demo"]) + "?pillar=P2")
+    assert response.status_code == 302
+    export = ReportExport.objects.get()
+    assert (export.pillar.code, export.status, export.language) == ("P2", "queued", "en")
+    status_url = reverse("results:report_pdf_status", args=["demo", export.pk])
+    assert response["Location"] == status_url
+    # Asked again meanwhile: the same PDF, not a second one to make.
+    assert client.get(reverse("results:report_pdf", args=["demo"]) + "?pillar=P2")["Location"] == (
+        status_url
+    )
+    assert ReportExport.objects.count() == 1
+    page = client.get(status_url).content.decode()
+    assert "Waiting for the worker" in page and '<progress max="100" value="0">' in page
+    assert f'data-hx-get="{status_url}" data-hx-trigger="every 2s"' in page  # htmx polls
+    assert "reload the page" in page  # and without JavaScript, the reader does
+    part = client.get(status_url, headers={"HX-Request": "true"}).content.decode()
+    assert part.lstrip().startswith('<section id="report-pdf-status"') and "<html" not in part
+    download = reverse("results:report_pdf_download", args=["demo", export.pk])
+    assert client.get(download)["Location"] == status_url  # not ready: back to its page
+    report_pdf_build(export.pk)  # the worker
+    page = client.get(status_url).content.decode()
+    assert "The PDF is ready." in page and "data-hx-get" not in page  # polling stops
+    assert client.get(download)["Content-Type"] == "application/pdf"
+    other = ConsultationFactory(slug="other")
+    assert (
+        client.get(reverse("results:report_pdf_status", args=["other", export.pk])).status_code
+        == 404
+    )
+    assert other.pk
+
+
+def test_pdf_report_reads_back_with_titles_and_methodology(
+    client, white_paper, make_person, eager, django_capture_on_commit_callbacks
+):
     group = StakeholderGroup.objects.get(slug="academia")
     person = make_person("reader@example.org", display_name="Ada Academic", stakeholder_group=group)
     first = white_paper.recommendations.order_by("pillar__position", "position").first()
     take(person, first, "oppose", "Needs a budget line (−10 % elsewhere).")
-    response = client.get(reverse("results:report_pdf", args=[white_paper.slug]))
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs it (eager)
+        asked = client.get(reverse("results:report_pdf", args=[white_paper.slug]))
+    assert "The PDF is ready." in client.get(asked["Location"]).content.decode()
+    export = ReportExport.objects.get()
+    response = client.get(
+        reverse("results:report_pdf_download", args=[white_paper.slug, export.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (

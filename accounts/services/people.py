@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core import audit
 
 from .. import legal
+from ..hooks import stakeholder_group_changed
 from ..models import Consent, User
 from .invitations import invitation_accept
 
@@ -78,7 +79,7 @@ def profile_update(*, user: User, data: dict[str, Any], acting_user: User | None
     # verifying the person at this moment waits for this change, or this one sees theirs.
     stored = (
         User.objects.select_for_update()
-        .values("organisation", "affiliation_verified_at")
+        .values("organisation", "affiliation_verified_at", "stakeholder_group_id")
         .get(pk=user.pk)
     )
     interests = data.get("interests", user.interests).strip()
@@ -108,6 +109,8 @@ def profile_update(*, user: User, data: dict[str, Any], acting_user: User | None
     # Only the profile's fields: a stale instance must not write back an older verification
     # or suspension over what an admin or a moderator has just decided.
     user.save(update_fields=changed)
+    if user.stakeholder_group_id != stored["stakeholder_group_id"]:
+        stakeholder_group_changed(user=user, before_group_id=stored["stakeholder_group_id"])
     if withdrawn:
         audit.audit_log_write(
             # Nobody decided it: the change of organisation did (the log's "system"), unless

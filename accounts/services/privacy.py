@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from core import privacy
 
+from ..hooks import stakeholder_group_changed
 from ..models import Invitation, User
 
 
@@ -43,6 +44,7 @@ def account_delete(*, user: User) -> User:
     from allauth.mfa.models import Authenticator
 
     user = User.objects.select_for_update().get(pk=user.pk)
+    before_group_id = user.stakeholder_group_id
     old_addresses = [
         user.email,
         *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
@@ -83,5 +85,7 @@ def account_delete(*, user: User) -> User:
     user.is_active = user.is_staff = user.is_superuser = False
     user.deleted_at = now
     user.save()
+    if before_group_id is not None:
+        stakeholder_group_changed(user=user, before_group_id=before_group_id)
     sessions_end(user=user)
     return user

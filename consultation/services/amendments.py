@@ -23,6 +23,7 @@ from ..rules import (
     AMENDMENT_UPDATE_REFUSED,
     AMENDMENT_WITHDRAW_REFUSED,
 )
+from . import summaries
 from .base import (
     AMENDMENT_BODY_MAX_LENGTH,
     MAX_EVIDENCE_LINKS,
@@ -90,6 +91,7 @@ def amendment_propose(
             text=_amendment_text(title, body, justification, links),
         ),
     )
+    summaries.added(Amendment.objects.filter(pk=amendment.pk))
     follow_create(user=author, recommendation=recommendation)
     return amendment
 
@@ -134,7 +136,8 @@ def amendment_update(
     amendment.justification, amendment.evidence_links = justification, links
     amendment.base_version = base
     amendment.status = Amendment.Status.OPEN
-    amendment.save()
+    with summaries.tracking(Amendment.objects.filter(pk=amendment.pk)):
+        amendment.save()
     return amendment
 
 

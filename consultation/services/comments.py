@@ -22,6 +22,7 @@ from ..rules import (
     HIDDEN_NO_REPLIES,
 )
 from ..visibility import FULL, comment_display
+from . import summaries
 from .base import COMMENT_MAX_LENGTH, MAX_DEPTH, ContributionRefused, _check_text, _require
 from .follows import follow_create
 
@@ -61,6 +62,7 @@ def comment_create(
         body_html=render_markdown(body),
         moderation_state=initial_state(author=author, recommendation=recommendation, text=body),
     )
+    summaries.added(Comment.objects.filter(pk=comment.pk))
     follow_create(user=author, recommendation=recommendation)
     notices.notify_reply(comment=comment)
     return comment
@@ -74,9 +76,13 @@ def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     body = _check_text(body, field="body", max_length=COMMENT_MAX_LENGTH)
     if body == comment.body:
         return comment
+    # Locked, as moderation locks it: the summaries' share is read before and after this
+    # write, with no moderator's decision in between.
+    Comment.objects.select_for_update().filter(pk=comment.pk).exists()
     CommentRevision.objects.create(
         comment=comment, body=comment.body, created_at=comment.edited_at or comment.created_at
     )
+    counted = summaries.snapshot(Comment.objects.filter(pk=comment.pk))
     # The new text meets the consultation's policy as a new one would: a review term, or a
     # comment the moderators had hidden, sends it back to them.
     comment.moderation_state = initial_state(
@@ -90,6 +96,7 @@ def comment_edit(*, comment: Comment, acting_user: User, body: str) -> Comment:
     comment.body_html = render_markdown(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at", "moderation_state"])
+    summaries.apply(counted, summaries.snapshot(Comment.objects.filter(pk=comment.pk)))
     return comment
 
 
@@ -98,9 +105,11 @@ def comment_delete(*, comment: Comment, acting_user: User) -> Comment:
     """The author removes a comment: a tombstone keeps its replies in place."""
     if not acting_user.has_perm("consultation.delete_comment", comment):
         raise ContributionRefused(COMMENT_REMOVE_REFUSED)
+    Comment.objects.select_for_update().filter(pk=comment.pk).exists()  # as comment_edit
     CommentRevision.objects.create(comment=comment, body=comment.body)
-    comment.deleted_at = timezone.now()
-    comment.body = ""
-    comment.body_html = ""
-    comment.save(update_fields=["deleted_at", "body", "body_html"])
+    with summaries.tracking(Comment.objects.filter(pk=comment.pk)):
+        comment.deleted_at = timezone.now()
+        comment.body = ""
+        comment.body_html = ""
+        comment.save(update_fields=["deleted_at", "body", "body_html"])
     return comment

@@ -12,10 +12,12 @@ from ..models import (
     Position,
 )
 from ..ports import initial_state  # published at once, or awaiting a moderator (moderation)
+from . import summaries
 from .base import REASON_MAX_LENGTH, _check_text, _require, version_current
 from .follows import follow_create
 
 
+@transaction.atomic
 def position_take(
     *,
     author: User,
@@ -45,35 +47,38 @@ def position_take(
                 )
             }
         )
-    previous_state, previous_reason = (
-        Position.objects.filter(recommendation=recommendation, author=author)
-        .values_list("moderation_state", "reason")
-        .first()
-    ) or (None, None)
-    values = {
-        "stance": stance,
-        "reason": reason,
-        "moderation_state": initial_state(
-            author=author,
-            recommendation=recommendation,
-            text=reason,
-            previous_state=previous_state,
-            previous_text=previous_reason,
-        ),
-        "version": version_current(recommendation),
-        "on_behalf_of_organisation": on_behalf_of_organisation,
-        "organisation": author.organisation if on_behalf_of_organisation else "",
-        "updated_at": timezone.now(),
-    }
-    try:
-        with transaction.atomic():
-            position, _created = Position.objects.update_or_create(
-                recommendation=recommendation, author=author, defaults=values
-            )
-    except IntegrityError:
-        # A simultaneous request created the row between our read and our insert.
-        Position.objects.filter(recommendation=recommendation, author=author).update(**values)
-        position = Position.objects.get(recommendation=recommendation, author=author)
+    # A person's position writes run one at a time (their row locked): the summaries' share
+    # of their position is read before and after each write, never by two writes at once.
+    User.objects.select_for_update().filter(pk=author.pk).exists()
+    mine = Position.objects.filter(recommendation=recommendation, author=author)
+    with summaries.tracking(mine):
+        previous_state, previous_reason = mine.values_list(
+            "moderation_state", "reason"
+        ).first() or (None, None)
+        values = {
+            "stance": stance,
+            "reason": reason,
+            "moderation_state": initial_state(
+                author=author,
+                recommendation=recommendation,
+                text=reason,
+                previous_state=previous_state,
+                previous_text=previous_reason,
+            ),
+            "version": version_current(recommendation),
+            "on_behalf_of_organisation": on_behalf_of_organisation,
+            "organisation": author.organisation if on_behalf_of_organisation else "",
+            "updated_at": timezone.now(),
+        }
+        try:
+            with transaction.atomic():
+                position, _created = Position.objects.update_or_create(
+                    recommendation=recommendation, author=author, defaults=values
+                )
+        except IntegrityError:
+            # A simultaneous request created the row between our read and our insert.
+            mine.update(**values)
+            position = mine.get()
     follow_create(user=author, recommendation=recommendation)
     return position
 
@@ -81,4 +86,6 @@ def position_take(
 @transaction.atomic
 def position_withdraw(*, author: User, recommendation: Recommendation) -> None:
     _require(author, recommendation)
-    Position.objects.filter(recommendation=recommendation, author=author).delete()
+    mine = Position.objects.filter(recommendation=recommendation, author=author)
+    with summaries.tracking(mine):
+        mine.delete()

@@ -22,7 +22,7 @@ from .base import (
     _clean_reason,
     _lock,
     _log,
-    _set_state,
+    _state_save,
     _when,
 )
 from .decisions import _on_published
@@ -121,7 +121,7 @@ def appeal_decide(
             State.HIDDEN,
         ):
             after = State.PUBLISHED
-            _set_state(content, after)
+            _state_save(content, after)
             _on_published(content)
         elif decision.action == Action.SUSPEND:
             User.objects.filter(pk=decision.subject_user_id).update(suspended_until=None)

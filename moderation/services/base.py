@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from consultation.models import Comment, ModerationState
+from consultation.services import summaries
 
 from ..models import (
     Flag,
@@ -172,10 +173,16 @@ def _resolve_flags(content, *, resolution: str) -> int:
     )
 
 
-def _set_state(content, state: str) -> None:
-    """Move a contribution to `state`. A comment hidden keeps the category of the reports
-    that hid it (the most given among the open ones; none when no one reported it) for its
-    placeholder; published again, it loses it."""
+def _state_save(content, state: str) -> None:
+    """Move a contribution (locked by `_lock`) to `state`; the summaries of the dialogue
+    follow in this transaction (a hidden position or comment stops counting). A comment hidden
+    keeps the category of the reports that hid it (the most given among the open ones; none
+    when no one reported it) for its placeholder; published again, it loses it."""
+    with summaries.tracking(type(content).objects.filter(pk=content.pk)):
+        _state_set(content, state)
+
+
+def _state_set(content, state: str) -> None:
     content.moderation_state = state
     fields = ["moderation_state"]
     if isinstance(content, Comment):

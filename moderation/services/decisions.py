@@ -32,7 +32,7 @@ from .base import (
     _lock,
     _log,
     _resolve_flags,
-    _set_state,
+    _state_save,
     _when,
 )
 
@@ -79,7 +79,7 @@ def content_decide(
                     "action": label_lower(Action(action).label),
                 }
             )
-        _set_state(content, after)
+        _state_save(content, after)
         _on_published(content)
         resolution = (
             Flag.Resolution.UPHELD if action in UPHOLDS_FLAGS else Flag.Resolution.DISMISSED

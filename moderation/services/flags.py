@@ -21,7 +21,7 @@ from .base import (
     _lock,
     _log,
     _reference,
-    _set_state,
+    _state_save,
 )
 from .policy import policy_for
 
@@ -77,7 +77,7 @@ def flag_create(*, acting_user: User, content, reason: str, text: str = "") -> F
     threshold = policy_for(content.recommendation).flag_threshold
     reporters = Flag.objects.filter(**_reference(content), resolved_at=None).count()
     if reporters >= threshold and state == State.PUBLISHED:
-        _set_state(content, State.HIDDEN)
+        _state_save(content, State.HIDDEN)
         action = _log(
             actor=None,
             action=Action.AUTO_HIDE,

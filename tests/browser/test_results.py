@@ -10,6 +10,9 @@ from playwright.sync_api import expect
 
 from accounts.models import StakeholderGroup
 from consultation.models import Position
+from consultation.services import summaries
+from results.jobs import report_pdf_build
+from results.models import ReportExport
 
 GROUPS = [
     ("t-industry", "Test industry"),
@@ -39,6 +42,7 @@ def consultation(page, consultation_factory, pillar_factory, recommendation_fact
                 reason="" if stance == "endorse" else "Too slow.",
                 version=recommendation.versions.get(),
             )
+    summaries.added(Position.objects.all())  # made directly: counted as the services count
     return consultation
 
 
@@ -75,4 +79,19 @@ def test_results_filter_chart_table_and_csv_download(page, consultation):
     (row,) = rows
     assert (row["endorse"], row["oppose"], row["groups_endorsing"]) == ("2", "1", "2")
     assert row["Test payer: endorse"] == "1" and row["Test hospital: oppose"] == "1"
+    assert page.console_errors == []
+
+
+def test_the_pdf_page_follows_the_worker_and_offers_the_download(page, consultation):
+    page.goto("/consultations/demo/results/")
+    page.get_by_role("link", name="Download the report (PDF)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The report as PDF")
+    expect(page.locator("#report-pdf-status")).to_contain_text("Waiting for the worker")
+    report_pdf_build(ReportExport.objects.get().pk)  # the worker, while the page waits
+    # htmx asks again every two seconds: the page shows the download without a reload.
+    link = page.get_by_role("link", name="Download the report (PDF)")
+    expect(link).to_be_visible(timeout=10_000)
+    with page.expect_download() as download_info:
+        link.click()
+    assert download_info.value.suggested_filename == "demo-results.pdf"
     assert page.console_errors == []
