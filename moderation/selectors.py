@@ -2,21 +2,27 @@
 and the audit log. Each costs a fixed number of queries, whatever the queue's size."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User, suspended_for_good
+from accounts.models import User
 from consultation.models import Comment, ModerationState
 from recommendations.models import Consultation
 
+from .log import (  # noqa: F401 - the log's reads (moderation/log.py), found here with the rest
+    CSV_HEADER,
+    LogFilters,
+    log_actors,
+    log_csv,
+    log_page,
+    log_rows,
+)
 from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate, label_lower
 
 State = ModerationState
@@ -24,7 +30,6 @@ Action = ModerationAction.Action
 
 QUEUE_PAGE_SIZE = 25
 QUEUE_LIMIT = 500  # per kind: the queue is worked through, not browsed
-LOG_PAGE_SIZE = 50
 QUEUE_STATES = {
     "": _("Everything to review"),
     "pending": _("Awaiting moderation"),
@@ -392,113 +397,3 @@ def last_suspension(person) -> ModerationAction | None:
 
 
 # -- The log --------------------------------------------------------------------------------
-
-
-@dataclass
-class LogFilters:
-    action: str = ""
-    kind: str = ""
-    consultation: Consultation | None = None
-    actor: str = ""  # a person's pk, or "system"
-    subject: str = ""  # the pk of the person the actions were about (an author's history)
-    since: str = ""
-    until: str = ""
-
-    @classmethod
-    def from_params(cls, params, consultations) -> "LogFilters":
-        by_slug = {c.slug: c for c in consultations}
-        action = params.get("action", "")
-        kind = params.get("kind", "")
-        actor = params.get("actor", "")
-        subject = params.get("subject", "")
-        return cls(
-            action=action if action in Action.values else "",
-            kind=kind if kind in KINDS else "",
-            consultation=by_slug.get(params.get("consultation", "")),
-            actor=actor if actor == "system" or actor.isdigit() else "",
-            subject=subject if subject.isdigit() else "",
-            since=_date(params.get("since", "")),
-            until=_date(params.get("until", "")),
-        )
-
-
-def _date(value: str) -> str:
-    from django.utils.dateparse import parse_date
-
-    try:
-        return value if parse_date(value) else ""
-    except ValueError:
-        return ""
-
-
-def log_rows(*, filters: LogFilters):
-    rows = ModerationAction.objects.select_related("actor", "subject_user", "consultation")
-    if filters.action:
-        rows = rows.filter(action=filters.action)
-    if filters.kind:
-        rows = rows.filter(**{f"{filters.kind}__isnull": False})
-    if filters.consultation is not None:
-        rows = rows.filter(consultation=filters.consultation)
-    if filters.actor == "system":
-        rows = rows.filter(actor=None)
-    elif filters.actor:
-        rows = rows.filter(actor_id=int(filters.actor))
-    if filters.subject:
-        rows = rows.filter(subject_user_id=int(filters.subject))
-    if filters.since:
-        rows = rows.filter(created_at__date__gte=filters.since)
-    if filters.until:
-        rows = rows.filter(created_at__date__lte=filters.until)
-    return rows.order_by("-created_at", "-pk")
-
-
-def log_page(*, filters: LogFilters, page: int | str | None = 1) -> Page:
-    return Paginator(log_rows(filters=filters), LOG_PAGE_SIZE).get_page(page)
-
-
-def log_actors():
-    """The people who acted in the log, for its filter."""
-    return User.objects.filter(
-        pk__in=ModerationAction.objects.exclude(actor=None).values("actor")
-    ).order_by("display_name", "email")
-
-
-CSV_HEADER = [
-    "id",
-    "when",
-    "actor",
-    "action",
-    "content",
-    "consultation",
-    "about",
-    "state_before",
-    "state_after",
-    "reason",
-]
-
-
-def log_csv(*, filters: LogFilters) -> Iterator[list[str]]:
-    yield CSV_HEADER
-    for row in log_rows(filters=filters).iterator(chunk_size=500):
-        yield [
-            str(row.pk),
-            timezone.localtime(row.created_at).isoformat(),
-            row.actor_name,
-            row.get_action_display(),
-            row.content_label,
-            row.consultation.slug if row.consultation else "",
-            row.subject_user.public_name if row.subject_user else "",
-            _csv_state_before(row),
-            row.state_after,
-            row.reason,
-        ]
-
-
-def _csv_state_before(row: ModerationAction) -> str:
-    """The state code; on lifting a suspension, with the end it had ("suspended until
-    2030-03-05", "suspended for good"), kept in the row's `suspended_until`."""
-    if row.action != Action.LIFT_SUSPENSION or row.suspended_until is None:
-        return row.state_before
-    if suspended_for_good(row.suspended_until):
-        return f"{row.state_before} for good"
-    return f"{row.state_before} until {timezone.localdate(row.suspended_until).isoformat()}"
