@@ -26,6 +26,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         allow_null=True,
         required=False,
     )
+    stakeholder_group_label = serializers.CharField(
+        source="stakeholder_group.name", read_only=True, default=None, allow_null=True
+    )
     interests = StrictCharField(required=False, allow_blank=True)
     affiliation_verified = serializers.BooleanField(
         source="is_affiliation_verified", read_only=True
@@ -40,6 +43,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "organisation",
             "job_title",
             "stakeholder_group",
+            "stakeholder_group_label",
             "speaks_for_organisation",
             "transparency_register_id",
             "interests",
@@ -65,7 +69,10 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 class PreferencesSerializer(serializers.ModelSerializer):
     pillars_of_interest = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Pillar.objects.all(), required=False
+        many=True,
+        queryset=Pillar.objects.all(),
+        required=False,
+        help_text="Pillar ids, as /api/consultations/{slug}/pillars/ lists them (`id`).",
     )
 
     class Meta:
@@ -105,6 +112,12 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, notification) -> bool:
         return notification.read_at is not None
+
+
+class NotificationQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, default=False, help_text="Only the unread ones (true)."
+    )
 
 
 class MarkReadSerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ from ..serializers import (
     CommentThreadQuerySerializer,
     CommentThreadSerializer,
     DecisionSerializer,
+    PageQuerySerializer,
     PositionBreakdownSerializer,
     PositionSerializer,
     PositionTakeSerializer,
@@ -203,11 +204,12 @@ class PositionViewSet(DialogueViewSet):
     pagination_class = SelectorPagePagination
     contribute_actions = ("create", "mine_change", "mine_withdraw")
 
-    @extend_schema(responses=PositionSerializer(many=True))
+    @extend_schema(parameters=[PageQuerySerializer], responses=PositionSerializer(many=True))
     def list(self, request, *args, **kwargs):
+        query = _input(PageQuerySerializer, request.query_params)
         page = selectors.position_page(
             recommendation=self.recommendation,
-            page=request.query_params.get("page", 1),
+            page=query.get("page", 1),
             viewer=request.user,
         )
         data = PositionSerializer(page.object_list, many=True).data

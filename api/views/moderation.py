@@ -62,7 +62,7 @@ def _consultation(slug):
         return None
     consultation = selectors.queue_consultations().filter(slug=slug).first()
     if consultation is None:
-        raise Http404("No such consultation.")
+        raise ValidationError({"consultation": ["No such consultation."]}, code="does_not_exist")
     return consultation
 
 
@@ -102,7 +102,7 @@ class QueueView(GenericAPIView):
     def get(self, request, *args, **kwargs):
         query = _valid(QueueQuerySerializer, request.query_params)
         filters = selectors.QueueFilters(
-            state=query["state"],
+            state=query.get("state", ""),
             kind=query.get("kind", ""),
             consultation=_consultation(query.get("consultation")),
             sort=query["sort"],
@@ -116,6 +116,7 @@ class DecisionCreateView(GenericAPIView):
     """Decide on a contribution (approve, reject, hide, restore, dismiss its reports) or on
     its author (warn, suspend). Written to the audit log; the author is told."""
 
+    may_conflict = True  # another moderator may have decided first: 409 (api.schema)
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
     serializer_class = DecisionCreateSerializer
@@ -220,6 +221,7 @@ class AppealCreateView(GenericAPIView):
 class AppealDecideView(GenericAPIView):
     """Hear an appeal (a moderator other than the one who decided): final."""
 
+    may_conflict = True  # another moderator may have decided first: 409 (api.schema)
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
     serializer_class = AppealDecisionSerializer
