@@ -160,3 +160,19 @@ def test_pillars_of_interest_take_the_ids_the_pillar_list_shows(recommendation, 
     unknown = api.patch("/api/me/preferences/", unknown_ids, format="json")
     assert unknown.status_code == 400
     assert error_of(unknown)["codes"] == {"pillars_of_interest": ["does_not_exist"]}
+
+
+@pytest.mark.django_db
+def test_an_address_with_a_newline_in_it_is_the_json_404(client):
+    response = client.get("/api/consultations/a%0Ab/")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_a_body_naming_a_decision_that_does_not_exist_is_a_400_on_that_field(stakeholder):
+    api = APIClient()
+    api.force_authenticate(stakeholder)
+    response = api.post("/api/moderation/appeals/", {"decision": 999, "text": "No."}, format="json")
+    assert response.status_code == 400
+    assert error_of(response)["codes"] == {"decision": ["does_not_exist"]}

@@ -1,9 +1,10 @@
 """The signed-in person: profile, preferences, notifications."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from rest_framework import serializers
 
-from accounts.models import StakeholderGroup, User
+from accounts.models import StakeholderGroup, User, transparency_register_validator
 from accounts.validators import PROFILE_REQUIRED_FIELDS
 from notifications.models import Notification
 from recommendations.models import (
@@ -51,7 +52,16 @@ class ProfileSerializer(serializers.ModelSerializer):
             "affiliation_verified",
         ]
         read_only_fields = ["id", "email", "interests_declared_at"]
-        extra_kwargs = {"transparency_register_id": {"validators": []}}
+        # The model's rule, spelled for the schema too (blank: none given).
+        extra_kwargs = {
+            "transparency_register_id": {
+                "validators": [
+                    RegexValidator(
+                        r"^[0-9]{9,12}-[0-9]{2}$", transparency_register_validator.message
+                    )
+                ]
+            }
+        }
 
     def validate(self, attrs):
         # The profile form's rule (accounts.validators): never emptied, even in a PATCH. (On

@@ -123,7 +123,9 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             .first()
         )
         if amendment is None:
-            raise ValidationError({"amendment": "No such amendment of this recommendation."})
+            raise ValidationError(
+                {"amendment": "No such amendment of this recommendation."}, code="does_not_exist"
+            )
         return amendment
 
     @extend_schema(
@@ -159,7 +161,9 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
         if data.get("parent") is not None:
             parent = self.get_queryset().filter(pk=data["parent"]).first()
             if parent is None:
-                raise ValidationError({"parent": "No such comment on this recommendation."})
+                raise ValidationError(
+                    {"parent": "No such comment on this recommendation."}, code="does_not_exist"
+                )
         _rate_limit(request, "comment")
         comment = services.comment_create(
             author=request.user,

@@ -7,7 +7,7 @@ transaction). Moderators act only once they have two-factor authentication, as o
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -57,12 +57,16 @@ def _valid(serializer_class, data):
     return serializer.validated_data
 
 
+def _no_such(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [ErrorDetail(message, code="does_not_exist")]})
+
+
 def _consultation(slug):
     if not slug:
         return None
     consultation = selectors.queue_consultations().filter(slug=slug).first()
     if consultation is None:
-        raise ValidationError({"consultation": ["No such consultation."]}, code="does_not_exist")
+        raise _no_such("consultation", "No such consultation.")
     return consultation
 
 
@@ -78,8 +82,9 @@ class FlagCreateView(GenericAPIView):
         data = _valid(FlagCreateSerializer, request.data)
         kind, pk = data["kind"], data["id"]
         # Only what the person can read may be reported; the rest does not exist for them.
+        # (A field of the body at fault: 400, as for a reply's `parent`.)
         if not KINDS[kind].objects.visible_to(request.user).filter(pk=pk).exists():
-            raise Http404("No such contribution.")
+            raise _no_such("id", "No such contribution.")
         content = selectors.content_get(kind=kind, pk=pk)
         flag = services.flag_create(
             acting_user=request.user, content=content, reason=data["reason"], text=data["text"]
@@ -208,9 +213,13 @@ class AppealCreateView(GenericAPIView):
     @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
     def post(self, request, *args, **kwargs):
         data = _valid(AppealCreateSerializer, request.data)
-        decision = selectors.decision_get(pk=data["decision"])
-        if not request.user.has_perm("moderation.view_decision", decision):
-            raise Http404("No such decision.")  # others' decisions do not exist for them
+        try:
+            decision = selectors.decision_get(pk=data["decision"])
+        except Http404:
+            decision = None
+        # Others' decisions do not exist for them.
+        if decision is None or not request.user.has_perm("moderation.view_decision", decision):
+            raise _no_such("decision", "No such decision.")
         appeal = services.appeal_create(
             acting_user=request.user, decision=decision, text=data["text"]
         )
