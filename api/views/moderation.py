@@ -129,7 +129,10 @@ class DecisionCreateView(GenericAPIView):
     @extend_schema(request=DecisionCreateSerializer, responses={201: ModerationActionSerializer})
     def post(self, request, *args, **kwargs):
         data = _valid(DecisionCreateSerializer, request.data)
-        content = selectors.content_get(kind=data["kind"], pk=data["id"])
+        try:
+            content = selectors.content_get(kind=data["kind"], pk=data["id"])
+        except Http404:
+            raise _no_such("id", "No such contribution.") from None
         action = data["action"]
         if action == Action.WARN:
             row = services.author_warn(
@@ -164,6 +167,7 @@ class SuspensionLiftView(GenericAPIView):
     contribute again. Not one's own. Written to the audit log; the person is told. A person
     not suspended is a 400; one whose suspension someone else lifted first, a 409."""
 
+    may_conflict = True  # another moderator may have lifted it first: 409 (api.schema)
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
     serializer_class = SuspensionLiftSerializer
