@@ -75,7 +75,9 @@ def _import_every_module(package) -> tuple[int, list[str]]:
     return count, failures
 
 
-@pytest.mark.django_db(transaction=True)
+# live_server needs a transactional database; serialized_rollback gives the test what the data
+# migrations created (the stakeholder groups) and leaves it for the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_generated_client_imports_and_makes_the_journey(
     generated_client, live_server, stakeholder
 ):
