@@ -2,6 +2,8 @@
 only the API offers."""
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 
@@ -14,8 +16,27 @@ ORDERINGS = {
 }
 
 
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); anything else is an error, not ignored as Django's field does."""
+
+    widget = forms.TextInput  # the value as sent (Django's select widget maps others to None)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise ValidationError("Give true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
 class RecommendationApiFilter(RecommendationFilter):
-    has_amendments = django_filters.BooleanFilter(
+    has_amendments = StrictBooleanFilter(
         method="filter_has_amendments",
         label="Has amendments (true: at least one published; false: none).",
     )

@@ -19,6 +19,17 @@ class PageNumberPagination(BasePageNumberPagination):
             )
         return super().get_page_size(request)
 
+    def get_schema_operation_parameters(self, view):
+        """The bounds the API keeps, in the schema too (a page past the last is a 404)."""
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            "page": {"minimum": 1},
+            "page_size": {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
+
 
 class SelectorPagePagination(BasePageNumberPagination):
     """The dialogue's lists are pages of consultation.selectors, whose sizes are the web

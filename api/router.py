@@ -74,5 +74,5 @@ urlpatterns = [
         name="opinion-groups",
     ),
     *router.urls,
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # any path, even one with a newline in it
 ]

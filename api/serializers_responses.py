@@ -1,5 +1,6 @@
 """Serializers of the organisers' responses and the implementation updates (responses app)."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from responses.models import ImplementationUpdate, Response, ResponseCitation
@@ -24,6 +25,9 @@ class ResponseCitationSerializer(serializers.ModelSerializer):
         return obj.contribution.author.public_name
 
 
+# Named apart from "Response": generated clients (openapi-python-client) have a type of
+# that name already, for the HTTP response.
+@extend_schema_serializer(component_name="OrganiserResponse")
 class ResponseSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="recommendation.reference", read_only=True)
     pillar = serializers.CharField(source="recommendation.pillar.code", read_only=True)

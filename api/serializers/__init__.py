@@ -5,6 +5,7 @@ from .base import (  # noqa: F401
     MAX_ID,
     MAX_NUMBER,
     IdField,
+    PageQuerySerializer,
     PersonSerializer,
 )
 from .content import (  # noqa: F401
@@ -44,6 +45,7 @@ from .dialogue import (  # noqa: F401
 from .me import (  # noqa: F401
     MarkedSerializer,
     MarkReadSerializer,
+    NotificationQuerySerializer,
     NotificationSerializer,
     PreferencesSerializer,
     ProfileSerializer,

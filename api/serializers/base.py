@@ -17,11 +17,26 @@ class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk", read_only=True)
     name = serializers.CharField(source="public_name", read_only=True)
     organisation = serializers.SerializerMethodField()
-    stakeholder_group = serializers.SerializerMethodField()
+    stakeholder_group = serializers.SerializerMethodField(
+        help_text="The group's slug, as in /api/me/ (`null`: none given)."
+    )
+    stakeholder_group_label = serializers.SerializerMethodField(
+        help_text="The group's name, for people to read."
+    )
 
     def get_organisation(self, user) -> str:
         return "" if user.deleted_at else user.organisation
 
     def get_stakeholder_group(self, user) -> str | None:
         group = user.stakeholder_group
+        return group.slug if group and not user.deleted_at else None
+
+    def get_stakeholder_group_label(self, user) -> str | None:
+        group = user.stakeholder_group
         return group.name if group and not user.deleted_at else None
+
+
+class PageQuerySerializer(serializers.Serializer):
+    """?page=<n> of the lists whose page size is fixed (the dialogue's, the moderators')."""
+
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)

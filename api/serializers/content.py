@@ -89,6 +89,7 @@ class PillarSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pillar
         fields = [
+            "id",
             "code",
             "position",
             "title",

@@ -1,9 +1,10 @@
 """The signed-in person: profile, preferences, notifications."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from rest_framework import serializers
 
-from accounts.models import StakeholderGroup, User
+from accounts.models import StakeholderGroup, User, transparency_register_validator
 from accounts.validators import PROFILE_REQUIRED_FIELDS
 from notifications.models import Notification
 from recommendations.models import (
@@ -26,6 +27,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         allow_null=True,
         required=False,
     )
+    stakeholder_group_label = serializers.CharField(
+        source="stakeholder_group.name", read_only=True, default=None, allow_null=True
+    )
     interests = StrictCharField(required=False, allow_blank=True)
     affiliation_verified = serializers.BooleanField(
         source="is_affiliation_verified", read_only=True
@@ -40,6 +44,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "organisation",
             "job_title",
             "stakeholder_group",
+            "stakeholder_group_label",
             "speaks_for_organisation",
             "transparency_register_id",
             "interests",
@@ -47,7 +52,16 @@ class ProfileSerializer(serializers.ModelSerializer):
             "affiliation_verified",
         ]
         read_only_fields = ["id", "email", "interests_declared_at"]
-        extra_kwargs = {"transparency_register_id": {"validators": []}}
+        # The model's rule, spelled for the schema too (blank: none given).
+        extra_kwargs = {
+            "transparency_register_id": {
+                "validators": [
+                    RegexValidator(
+                        r"^[0-9]{9,12}-[0-9]{2}$", transparency_register_validator.message
+                    )
+                ]
+            }
+        }
 
     def validate(self, attrs):
         # The profile form's rule (accounts.validators): never emptied, even in a PATCH. (On
@@ -65,7 +79,10 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 class PreferencesSerializer(serializers.ModelSerializer):
     pillars_of_interest = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Pillar.objects.all(), required=False
+        many=True,
+        queryset=Pillar.objects.all(),
+        required=False,
+        help_text="Pillar ids, as /api/consultations/{slug}/pillars/ lists them (`id`).",
     )
 
     class Meta:
@@ -105,6 +122,12 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, notification) -> bool:
         return notification.read_at is not None
+
+
+class NotificationQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, default=False, help_text="Only the unread ones (true)."
+    )
 
 
 class MarkReadSerializer(serializers.Serializer):

@@ -129,7 +129,11 @@ class SuspensionLiftSerializer(ReasonTemplateMixin, serializers.Serializer):
 
 
 class QueueQuerySerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=list(QUEUE_STATES), required=False, default="")
+    state = serializers.ChoiceField(
+        choices=[state for state in QUEUE_STATES if state],
+        required=False,
+        help_text="Left out: everything to review.",
+    )
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     consultation = serializers.SlugField(required=False)
     sort = serializers.ChoiceField(choices=list(QUEUE_SORTS), required=False, default="flags")

@@ -35,6 +35,7 @@ from ..serializers import (
     CommentThreadQuerySerializer,
     CommentThreadSerializer,
     DecisionSerializer,
+    PageQuerySerializer,
     PositionBreakdownSerializer,
     PositionSerializer,
     PositionTakeSerializer,
@@ -122,7 +123,9 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             .first()
         )
         if amendment is None:
-            raise ValidationError({"amendment": "No such amendment of this recommendation."})
+            raise ValidationError(
+                {"amendment": "No such amendment of this recommendation."}, code="does_not_exist"
+            )
         return amendment
 
     @extend_schema(
@@ -167,7 +170,9 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
         if data.get("parent") is not None:
             parent = self.get_queryset().filter(pk=data["parent"]).first()
             if parent is None:
-                raise ValidationError({"parent": "No such comment on this recommendation."})
+                raise ValidationError(
+                    {"parent": "No such comment on this recommendation."}, code="does_not_exist"
+                )
         _rate_limit(request, "comment")
         comment = services.comment_create(
             author=request.user,
@@ -212,11 +217,12 @@ class PositionViewSet(DialogueViewSet):
     pagination_class = SelectorPagePagination
     contribute_actions = ("create", "mine_change", "mine_withdraw")
 
-    @extend_schema(responses=PositionSerializer(many=True))
+    @extend_schema(parameters=[PageQuerySerializer], responses=PositionSerializer(many=True))
     def list(self, request, *args, **kwargs):
+        query = _input(PageQuerySerializer, request.query_params)
         page = selectors.position_page(
             recommendation=self.recommendation,
-            page=request.query_params.get("page", 1),
+            page=query.get("page", 1),
             viewer=request.user,
         )
         data = PositionSerializer(page.object_list, many=True).data

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from ..permissions import IsAuthenticated
 from ..serializers import (
     MarkedSerializer,
     MarkReadSerializer,
+    NotificationQuerySerializer,
     NotificationSerializer,
     PreferencesSerializer,
     ProfileSerializer,
@@ -87,13 +88,14 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         notifications = selectors.notification_list(user=self.request.user)
-        if self.action == "list" and self.request.query_params.get("unread") in ("true", "1"):
-            notifications = notifications.filter(read_at=None)
+        if self.action == "list":
+            query = NotificationQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if query.validated_data.get("unread"):
+                notifications = notifications.filter(read_at=None)
         return notifications
 
-    @extend_schema(
-        parameters=[OpenApiParameter("unread", bool, description="Only the unread ones (true).")]
-    )
+    @extend_schema(parameters=[NotificationQuerySerializer])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

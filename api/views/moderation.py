@@ -7,7 +7,7 @@ transaction). Moderators act only once they have two-factor authentication, as o
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -57,12 +57,16 @@ def _valid(serializer_class, data):
     return serializer.validated_data
 
 
+def _no_such(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [ErrorDetail(message, code="does_not_exist")]})
+
+
 def _consultation(slug):
     if not slug:
         return None
     consultation = selectors.queue_consultations().filter(slug=slug).first()
     if consultation is None:
-        raise Http404("No such consultation.")
+        raise _no_such("consultation", "No such consultation.")
     return consultation
 
 
@@ -78,8 +82,9 @@ class FlagCreateView(GenericAPIView):
         data = _valid(FlagCreateSerializer, request.data)
         kind, pk = data["kind"], data["id"]
         # Only what the person can read may be reported; the rest does not exist for them.
+        # (A field of the body at fault: 400, as for a reply's `parent`.)
         if not KINDS[kind].objects.visible_to(request.user).filter(pk=pk).exists():
-            raise Http404("No such contribution.")
+            raise _no_such("id", "No such contribution.")
         content = selectors.content_get(kind=kind, pk=pk)
         flag = services.flag_create(
             acting_user=request.user, content=content, reason=data["reason"], text=data["text"]
@@ -102,7 +107,7 @@ class QueueView(GenericAPIView):
     def get(self, request, *args, **kwargs):
         query = _valid(QueueQuerySerializer, request.query_params)
         filters = selectors.QueueFilters(
-            state=query["state"],
+            state=query.get("state", ""),
             kind=query.get("kind", ""),
             consultation=_consultation(query.get("consultation")),
             sort=query["sort"],
@@ -116,6 +121,7 @@ class DecisionCreateView(GenericAPIView):
     """Decide on a contribution (approve, reject, hide, restore, dismiss its reports) or on
     its author (warn, suspend). Written to the audit log; the author is told."""
 
+    may_conflict = True  # another moderator may have decided first: 409 (api.schema)
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
     serializer_class = DecisionCreateSerializer
@@ -123,7 +129,10 @@ class DecisionCreateView(GenericAPIView):
     @extend_schema(request=DecisionCreateSerializer, responses={201: ModerationActionSerializer})
     def post(self, request, *args, **kwargs):
         data = _valid(DecisionCreateSerializer, request.data)
-        content = selectors.content_get(kind=data["kind"], pk=data["id"])
+        try:
+            content = selectors.content_get(kind=data["kind"], pk=data["id"])
+        except Http404:
+            raise _no_such("id", "No such contribution.") from None
         action = data["action"]
         if action == Action.WARN:
             row = services.author_warn(
@@ -158,6 +167,7 @@ class SuspensionLiftView(GenericAPIView):
     contribute again. Not one's own. Written to the audit log; the person is told. A person
     not suspended is a 400; one whose suspension someone else lifted first, a 409."""
 
+    may_conflict = True  # another moderator may have lifted it first: 409 (api.schema)
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
     serializer_class = SuspensionLiftSerializer
@@ -207,9 +217,13 @@ class AppealCreateView(GenericAPIView):
     @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
     def post(self, request, *args, **kwargs):
         data = _valid(AppealCreateSerializer, request.data)
-        decision = selectors.decision_get(pk=data["decision"])
-        if not request.user.has_perm("moderation.view_decision", decision):
-            raise Http404("No such decision.")  # others' decisions do not exist for them
+        try:
+            decision = selectors.decision_get(pk=data["decision"])
+        except Http404:
+            decision = None
+        # Others' decisions do not exist for them.
+        if decision is None or not request.user.has_perm("moderation.view_decision", decision):
+            raise _no_such("decision", "No such decision.")
         appeal = services.appeal_create(
             acting_user=request.user, decision=decision, text=data["text"]
         )
@@ -220,6 +234,7 @@ class AppealCreateView(GenericAPIView):
 class AppealDecideView(GenericAPIView):
     """Hear an appeal (a moderator other than the one who decided): final."""
 
+    may_conflict = True  # another moderator may have decided first: 409 (api.schema)
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
     serializer_class = AppealDecisionSerializer

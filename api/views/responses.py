@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
@@ -106,9 +107,8 @@ class ResponseDetailView(_Scoped, APIView):
         }
         status_code = values.pop("status")
         if status_code not in statuses:
-            return ApiResponse(
-                {"status": [f"Choose one of: {', '.join(statuses)}."]},
-                status=status.HTTP_400_BAD_REQUEST,
+            raise ValidationError(
+                {"status": [f"Choose one of: {', '.join(statuses)}."]}, code="invalid_choice"
             )
         services.response_save(
             recommendation=recommendation,
