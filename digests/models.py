@@ -51,6 +51,12 @@ class DigestRecord(models.Model):
         indexes = [
             models.Index(fields=["frequency", "period_start", "status"]),
             models.Index(fields=["created_at"]),
+            # The sweep for expired leases (leases.py) reads the claims only: few at any time.
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status="claimed"),
+                name="digest_claims_by_lease",
+            ),
         ]
 
     def __str__(self):
