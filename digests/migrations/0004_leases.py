@@ -1,5 +1,6 @@
 """Digest claims are leases (digests/leases.py): an index for the sweep that finds the
-expired ones, and its beat schedule, every minute (editable or disabled in the admin)."""
+expired ones, and its beat schedule, every minute (editable or disabled in the admin); the
+index led by the period goes (digests/models.py says why)."""
 
 import json
 
@@ -36,6 +37,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Its use drew the planner into reading all the period's records for each batch.
+        migrations.RemoveIndex(model_name="digestrecord", name="digests_dig_frequen_280505_idx"),
         migrations.AddIndex(
             model_name="digestrecord",
             index=models.Index(
