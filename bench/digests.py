@@ -490,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--workers", default="2,1", help="worker counts, side by side")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds per run")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.workers.split(",")]
@@ -502,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: digests data: {', '.join(f'{k} {v}' for k, v in data.items())}", flush=True)
         results = []
         for n in counts:
-            results.append(run(workers=n, batch_size=args.batch_size))
+            results.append(run(workers=n, batch_size=args.batch_size, timeout=args.timeout))
             print(report(results[-1:]), flush=True)
     print(report(results))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
