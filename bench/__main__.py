@@ -19,8 +19,8 @@ from . import database
 from .measure import Page, Result
 from .server import BASE_DIR, Gunicorn
 
-# digests and import: bench/digests.py and bench/seed_import.py, in-process; opinions:
-# bench/opinions.py, its own database, after them.
+# import: bench/seed_import.py, in-process; digests and opinions: bench/digests.py (with
+# Celery workers) and bench/opinions.py, each on its own database, after them.
 SCENARIOS = ("pages", "dialogue", "responses", "digests", "import", "opinions")
 
 
@@ -200,12 +200,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {page.scenario}: {page.name} {page.path} -> {result.status}", flush=True)
             meta["worker_peak_rss_kb"] = server.peak_rss_kb()
             meta["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-        if "digests" in scenarios:  # after the pages, in this process: 10,000 subscribers
-            from . import digests as digest_bench
-
-            meta["data"]["digests"] = digest_bench.create_data()
-            meta["digests"] = digest_bench.measure()
-            print(digest_bench.report(meta["digests"]), flush=True)
         if "import" in scenarios:  # last, in this process: 5,000 recommendations, hostile files
             from . import seed_import as import_bench
 
@@ -241,10 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in varying:
         print(f"bench: FAILED {r.path}: query count varied ({r.queries})", file=sys.stderr)
     status = 1 if failed or varying else 0
-    if not args.only:  # last, in a process and on a database of its own (100,000 participants)
+    if not args.only:  # last, each in a process and on a database of its own: the digests
+        # (100,000 subscribers, sent by Celery workers) and the opinion groups
         env = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE"}
-        opinions = subprocess.run([sys.executable, "-m", "bench.opinions"], cwd=BASE_DIR, env=env)
-        status = opinions.returncode or status
+        for module in ("bench.digests", "bench.opinions"):
+            done = subprocess.run([sys.executable, "-m", module], cwd=BASE_DIR, env=env)
+            status = done.returncode or status
     return status
 
 

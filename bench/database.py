@@ -6,6 +6,7 @@ Runs before Django is set up (it decides what bench/settings.py will connect to)
 import fcntl
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,3 +105,34 @@ def drop(target: Target, *, keep: bool = False) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target.name))
         )
+
+
+@contextmanager
+def own_database(bench_dir: Path, sqlite_name: str, *, keep: bool = False):
+    """A scenario's database, set up for Django and migrated; dropped afterwards (unless
+    `keep`). SQLite: a file of its own (`sqlite_name`), since a page bench may be running
+    beside it; PostgreSQL: a database of its own on DATABASE_URL's server. Yields the Target."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    target = target_from_environment(bench_dir)
+    if target.server is None:
+        target = Target("sqlite", str(bench_dir / sqlite_name))
+        os.environ["BENCH_DATABASE"] = target.name
+    print(f"bench: {target.describe()}", flush=True)
+    create(target)
+    try:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0, interactive=False)
+        yield target
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        finally:
+            drop(target, keep=keep)
+            if keep:
+                print(f"bench: kept {target.describe()}")

@@ -1,27 +1,34 @@
-"""The digests scenario: a day's digests for 10,000 subscribers with activity.
+"""The digests scenario: a day's digests for 100,000 subscribers, sent by real Celery workers.
 
-python -m bench.digests [--people 10000] [--batch-size 500] [--keep-db]
+python -m bench.digests [--people 100000] [--workers 2,1] [--batch-size 500] [--keep-db]
 (or `python -m bench --only digests`; `python -m bench` runs it after the pages.)
 
-Generates the subscribers and a day of activity around them with bulk_create, then sends
-the day's digests in this process exactly as the Celery batches do (services.digest_fan_out
-with each batch run inline) to an e-mail backend that builds every message and discards it.
-Reports the time, the SQL queries per 1,000 people (reads and writes apart), the process's
-peak RSS, and the peak of Python's allocations over two batches sent again under tracemalloc
-(slower: its time is not the one reported).
+Generates the subscribers (`--people` of them with news, and a tenth more with none: skipped)
+and a day of activity around them with bulk_create, then for each worker count: starts that
+many Celery workers (bench/digest_worker.py: solo pool, one process each, as on as many
+machines) on the bench's database and a queue of its own on the broker (CELERY_BROKER_URL,
+else the local Redis), queues the day's batches as beat's fan-out does, and waits until every
+digest is recorded. E-mail goes to a backend that builds every message as SMTP would, counts
+it and drops it. Reports, per worker count: wall time; the workers' CPU time; the rate of
+e-mails in the first and the last 10 % of the run (from the records' sent times); SQL
+queries per 1,000 people in the first and the last 10 % of the batches, with the statements
+whose time grew; each worker's peak RSS.
 """
 
 import argparse
 import json
 import os
 import random
-import resource
+import signal
+import subprocess
 import sys
 import time
-import tracemalloc
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.core.mail.backends.base import BaseEmailBackend
+
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 SENT = {"messages": 0, "bytes": 0}
 
@@ -36,25 +43,11 @@ class DiscardingBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-class QueryCounter:
-    """connection.execute_wrapper: counts statements without keeping them."""
-
-    def __init__(self):
-        self.reads = self.writes = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        # A UNION reads too: PostgreSQL's starts "(SELECT".
-        if sql.lstrip("( \n").upper().startswith("SELECT"):
-            self.reads += 1
-        else:
-            self.writes += 1
-        return execute(sql, params, many, context)
-
-
-def create_data(*, people: int = 10_000, seed: int = 7) -> dict:
-    """Subscribers (daily), nine in ten of them following recommendations and interested in
-    a pillar, and a day of activity: comments, replies to theirs, positions, amendments
-    proposed and decided, new wordings, status changes and decisions on their content."""
+def create_data(*, people: int = 100_000, seed: int = 7) -> dict:
+    """`people` subscribers (daily) following recommendations and interested in a pillar, a
+    tenth more with nothing new to read (skipped), and a day of activity: comments, replies
+    to theirs, positions, amendments proposed and decided, new wordings, status changes and
+    decisions on their content."""
     from allauth.account.models import EmailAddress
     from django.db import connection, transaction
     from django.utils import timezone
@@ -131,7 +124,7 @@ def create_data(*, people: int = 10_000, seed: int = 7) -> dict:
                     language=rng.choice(["en", "fr", "nl", "de"]),
                     stakeholder_group=rng.choice(groups) if groups else None,
                 )
-                for i in range(people)
+                for i in range(people + people // 10)
             ),
             batch_size=2000,
         )
@@ -139,7 +132,8 @@ def create_data(*, people: int = 10_000, seed: int = 7) -> dict:
             (EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in subscribers),
             batch_size=2000,
         )
-        active = subscribers[: people * 9 // 10]  # the last tenth: nothing new, skipped
+        # One in eleven has nothing new (skipped), spread over the run as in life.
+        active = [u for i, u in enumerate(subscribers) if i % 11 != 10]
         Through = User.pillars_of_interest.through
         Through.objects.bulk_create(
             (Through(user_id=u.pk, pillar_id=rng.choice(pillars).pk) for u in active),
@@ -250,7 +244,7 @@ def create_data(*, people: int = 10_000, seed: int = 7) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
-        "subscribers": people,
+        "subscribers": len(subscribers),
         "with_activity": len(active),
         "follows": len(active) * 5,
         "replies_to_theirs": len(replies),
@@ -263,86 +257,187 @@ def create_data(*, people: int = 10_000, seed: int = 7) -> dict:
     }
 
 
-class _Enough(Exception):
-    pass
+def broker_url() -> str:
+    """The broker the workers share: CELERY_BROKER_URL if it is Redis, else the local Redis
+    (each run on a queue of its own, so nothing else's tasks are touched)."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis") else "redis://127.0.0.1:6379/0"
 
 
-def _run_once(*, batches: int | None = None) -> int:
-    """The fan-out with each batch run here; stops after `batches` batches if given."""
-    from digests import services
+def _worker_env(*, queue: str, broker: str, batch_size: int, stats: Path) -> dict:
+    from django.conf import settings
 
-    done = []
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH_DATABASE": str(settings.DATABASES["default"]["NAME"]),
+        "BENCH_BROKER_URL": broker,
+        "BENCH_QUEUE": queue,
+        "DIGEST_BATCH_SIZE": str(batch_size),
+        "BENCH_WORKER_STATS": str(stats),
+    }
 
-    def run_batch(frequency, start, ids):
-        if batches is not None and len(done) >= batches:
-            raise _Enough
-        services.digest_send_batch(
-            frequency=frequency, period_start=date.fromisoformat(start), user_ids=ids
+
+def _start_workers(count: int, *, queue: str, broker: str, batch_size: int, folder: Path):
+    workers = []
+    for i in range(count):
+        stats, log = folder / f"worker-{i}.json", folder / f"worker-{i}.log"
+        stats.unlink(missing_ok=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.digest_worker"],
+            cwd=BASE_DIR,
+            env=_worker_env(queue=queue, broker=broker, batch_size=batch_size, stats=stats),
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
         )
-        done.append(len(ids))
-
-    try:
-        return services.digest_fan_out(frequency="daily", run_batch=run_batch)
-    except _Enough:
-        return sum(done)
-
-
-def measure(*, batch_size: int = 500, memory: bool = True) -> dict:
-    """Send the day's digests, timed and counted; then forget the records and send two
-    batches again under tracemalloc for the peak memory."""
-    from django.test.utils import override_settings
-
-    with override_settings(
-        EMAIL_BACKEND="bench.digests.DiscardingBackend", DIGEST_BATCH_SIZE=batch_size
-    ):
-        return _measure(batch_size=batch_size, memory=memory)
+        workers.append((process, stats, log))
+    deadline = time.monotonic() + 120
+    for process, _, log in workers:
+        while "ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"bench: a digest worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+    return workers
 
 
-def _measure(*, batch_size: int, memory: bool) -> dict:
-    from django.db import connection
+def _stop_workers(workers) -> list[dict]:
+    """A warm shutdown: each worker writes its stats (bench/digest_worker.py)."""
+    for process, _, _ in workers:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    stats = []
+    for process, path, log in workers:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if not path.exists():
+            raise SystemExit(f"bench: a digest worker wrote no stats:\n{log.read_text()}")
+        stats.append(json.loads(path.read_text()))
+    return stats
 
-    from digests import selectors
+
+def run(*, workers: int, batch_size: int = 500, broker: str | None = None, timeout=1800) -> dict:
+    """Send the day's digests with `workers` Celery workers: the batches queued as beat's
+    fan-out queues them, timed until every digest is recorded. Forgets earlier records."""
+    from config.celery import app
+    from digests import services, tasks
     from digests.models import DigestRecord
 
-    SENT.update(messages=0, bytes=0)
-    counter = QueryCounter()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with connection.execute_wrapper(counter):
-        started = time.perf_counter()
-        handed = _run_once()
-        seconds = time.perf_counter() - started
-    statuses = _statuses(DigestRecord)
-    per_1000 = 1000 / handed if handed else 0
-    result = {
+    broker = broker or broker_url()
+    DigestRecord.objects.all().delete()
+    queue = f"bench-digests-{os.getpid()}-{workers}-{int(time.time())}"
+    folder = BASE_DIR / "var" / "bench" / queue
+    folder.mkdir(parents=True, exist_ok=True)
+    running = _start_workers(
+        workers, queue=queue, broker=broker, batch_size=batch_size, folder=folder
+    )
+    try:
+        cpu, started = time.process_time(), time.time()
+        with app.connection_for_write(broker) as connection:
+            producer = app.amqp.Producer(connection)
+
+            def run_batch(frequency, start, ids):
+                tasks.send_digest_batch.apply_async(
+                    (frequency, start, ids), queue=queue, producer=producer
+                )
+
+            with override_batch_size(batch_size):
+                handed = services.digest_fan_out(frequency="daily", run_batch=run_batch)
+            settled = DigestRecord.objects.exclude(status=DigestRecord.Status.CLAIMED)
+            while settled.count() < handed:
+                if time.time() - started > timeout:
+                    raise SystemExit(f"bench: digests not all sent after {timeout} s")
+                if any(p.poll() is not None for p, _, _ in running):
+                    raise SystemExit(f"bench: a digest worker died; logs in {folder}")
+                time.sleep(0.5)
+            wall = time.time() - started
+            bench_cpu = time.process_time() - cpu
+            connection.default_channel.queue_delete(queue)
+    finally:
+        stats = _stop_workers(running)
+    return _result(
+        workers=workers,
+        batch_size=batch_size,
+        handed=handed,
+        wall=wall,
+        bench_cpu=bench_cpu,
+        stats=stats,
+        sent_at=list(
+            DigestRecord.objects.filter(status=DigestRecord.Status.SENT)
+            .order_by("sent_at")
+            .values_list("sent_at", flat=True)
+        ),
+        records=_statuses(DigestRecord),
+    )
+
+
+def override_batch_size(size: int):
+    from django.test.utils import override_settings
+
+    return override_settings(DIGEST_BATCH_SIZE=size)
+
+
+def _rate(times: list) -> float:
+    seconds = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0
+    return round((len(times) - 1) / seconds, 1) if seconds else 0.0
+
+
+def _per_1000(batches: list[dict]) -> dict:
+    people = sum(b["people"] for b in batches) or 1
+    statements: dict[str, list] = {}
+    for b in batches:
+        for key, (n, seconds) in b["statements"].items():
+            s = statements.setdefault(key, [0, 0.0])
+            s[0], s[1] = s[0] + n, s[1] + seconds
+    return {
+        "queries": round(1000 * sum(b["reads"] + b["writes"] for b in batches) / people, 1),
+        "reads": round(1000 * sum(b["reads"] for b in batches) / people, 1),
+        "writes": round(1000 * sum(b["writes"] for b in batches) / people, 1),
+        "ms_per_person": round(1000 * sum(b["seconds"] for b in batches) / people, 2),
+        "sql_ms_per_person": {k: round(1000 * t / people, 3) for k, (_, t) in statements.items()},
+    }
+
+
+def _result(*, workers, batch_size, handed, wall, bench_cpu, stats, sent_at, records) -> dict:
+    batches = sorted(
+        (b for s in stats for b in s["batches"] if b["task"].endswith("send_digest_batch")),
+        key=lambda b: b["started"],
+    )
+    tenth = max(1, len(batches) // 10)
+    first, last = _per_1000(batches[:tenth]), _per_1000(batches[-tenth:])
+    grown = sorted(
+        (
+            (last["sql_ms_per_person"].get(k, 0) - v, k)
+            for k, v in first["sql_ms_per_person"].items()
+        ),
+        reverse=True,
+    )[:3]
+    n = max(1, len(sent_at) // 10)
+    return {
+        "workers": workers,
         "people": handed,
         "batch_size": batch_size,
-        "batches": -(-handed // batch_size) if batch_size else 0,
-        "records": statuses,
-        "emails": SENT["messages"],
-        "average_email_kb": round(SENT["bytes"] / SENT["messages"] / 1024, 1)
-        if SENT["messages"]
-        else 0,
-        "seconds": round(seconds, 2),
-        "ms_per_person": round(1000 * seconds / handed, 2) if handed else 0,
-        "queries": counter.reads + counter.writes,
-        "queries_per_1000_people": round((counter.reads + counter.writes) * per_1000, 1),
-        "reads_per_1000_people": round(counter.reads * per_1000, 1),
-        "writes_per_1000_people": round(counter.writes * per_1000, 1),
-        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "process_peak_rss_mb_before_sending": round(rss_before / 1024, 1),
+        "batches": len(batches),
+        "records": records,
+        "emails": len(sent_at),
+        "wall_seconds": round(wall, 1),
+        "emails_per_second": round(len(sent_at) / wall, 1) if wall else 0,
+        "workers_cpu_seconds": round(sum(s["cpu_seconds"] for s in stats), 1),
+        "bench_cpu_seconds": round(bench_cpu, 1),
+        "rate_first_tenth": _rate(sent_at[:n]),
+        "rate_last_tenth": _rate(sent_at[-n:]),
+        "queries_per_1000_first_tenth": first["queries"],
+        "queries_per_1000_last_tenth": last["queries"],
+        "reads_per_1000": first["reads"],
+        "writes_per_1000": first["writes"],
+        "ms_per_person_first_tenth": first["ms_per_person"],
+        "ms_per_person_last_tenth": last["ms_per_person"],
+        "sql_grown_most": [(k, round(d, 3)) for d, k in grown],
+        "worker_peak_rss_mb": [s["peak_rss_mb"] for s in stats],
+        "worker_rss_mb_before_first_task": [s.get("rss_mb_before_first_task") for s in stats],
     }
-    if memory:
-        # Memory is held per batch (nothing outlives one but the parts of digests rendered
-        # once, a bounded cache, cleared here): two batches under tracemalloc, which slows
-        # everything down, tell the peak.
-        DigestRecord.objects.all().delete()
-        selectors.shared_fragments().clear()  # the parts rendered once count too
-        tracemalloc.start()
-        _run_once(batches=2)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        result["python_peak_mb_while_sending"] = round(peak / 1024 / 1024, 1)
-    return result
 
 
 def _statuses(model) -> dict:
@@ -351,24 +446,40 @@ def _statuses(model) -> dict:
     return dict(model.objects.values_list("status").annotate(n=Count("pk")).order_by())
 
 
-def report(result: dict) -> str:
-    lines = [
-        f"digests: {result['people']:,} people in {result['batches']} batches of "
-        f"{result['batch_size']}: {result['emails']:,} e-mails "
-        f"(~{result['average_email_kb']} KB each), records {result['records']}",
-        f"  time: {result['seconds']} s ({result['ms_per_person']} ms a person)",
-        f"  SQL: {result['queries_per_1000_people']} queries per 1,000 people "
-        f"({result['reads_per_1000_people']} reads, {result['writes_per_1000_people']} writes: "
-        "the reads and the claims a fixed number per batch; one mark per e-mail sent, "
-        "as exactly-once wants it)",
-        f"  memory: process peak RSS {result['process_peak_rss_mb']} MB "
-        f"({result['process_peak_rss_mb_before_sending']} MB before sending)",
-    ]
-    if "python_peak_mb_while_sending" in result:
-        lines.append(
-            f"  memory: Python peak while sending a batch (tracemalloc) "
-            f"{result['python_peak_mb_while_sending']} MB"
-        )
+ROWS = [
+    ("people handed out (batches)", lambda r: f"{r['people']:,} ({r['batches']})"),
+    ("e-mails", lambda r: f"{r['emails']:,}"),
+    ("wall time", lambda r: f"{r['wall_seconds']} s"),
+    ("e-mails a second", lambda r: f"{r['emails_per_second']}"),
+    ("workers' CPU time", lambda r: f"{r['workers_cpu_seconds']} s"),
+    ("rate, first 10 % / last 10 %", lambda r: f"{r['rate_first_tenth']} / {r['rate_last_tenth']}"),
+    (
+        "SQL per 1,000 people, first / last 10 %",
+        lambda r: f"{r['queries_per_1000_first_tenth']} / {r['queries_per_1000_last_tenth']}",
+    ),
+    ("reads / writes per 1,000", lambda r: f"{r['reads_per_1000']} / {r['writes_per_1000']}"),
+    (
+        "ms a person, first / last 10 %",
+        lambda r: f"{r['ms_per_person_first_tenth']} / {r['ms_per_person_last_tenth']}",
+    ),
+    ("peak RSS per worker", lambda r: ", ".join(f"{m} MB" for m in r["worker_peak_rss_mb"])),
+    (
+        "RSS per worker before its first batch",
+        lambda r: ", ".join(f"{m} MB" for m in r["worker_rss_mb_before_first_task"]),
+    ),
+]
+
+
+def report(results: list[dict]) -> str:
+    """The worker counts side by side."""
+    head = ["digests"] + [f"{r['workers']} worker(s)" for r in results]
+    rows = [head] + [[name] + [cell(r) for r in results] for name, cell in ROWS]
+    width = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, width, strict=True)) for row in rows]
+    for r in results:
+        lines.append(f"records ({r['workers']} worker(s)): {r['records']}")
+        for key, grown in r["sql_grown_most"]:
+            lines.append(f"  SQL time grown most, last vs first 10 % ({grown} ms a person): {key}")
     return "\n".join(lines)
 
 
@@ -376,44 +487,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.digests", description="Times a day's digests for many people."
     )
-    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--workers", default="2,1", help="worker counts, side by side")
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds per run")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
+    counts = [int(n) for n in args.workers.split(",")]
 
     from . import database
-    from .server import BASE_DIR
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     bench_dir = BASE_DIR / "var" / "bench"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    target = database.target_from_environment(bench_dir)
-    if target.server is None:  # a file of its own: a page bench may be running beside it
-        target = database.Target("sqlite", str(bench_dir / "bench-digests.sqlite3"))
-        os.environ["BENCH_DATABASE"] = target.name
-    print(f"bench: {target.describe()}", flush=True)
-    database.create(target)
-    try:
-        import django
-        from django.core.management import call_command
-        from django.db import connections
-
-        django.setup()
-        call_command("migrate", verbosity=0, interactive=False)
+    with database.own_database(bench_dir, "bench-digests.sqlite3", keep=args.keep_db) as target:
         data = create_data(people=args.people)
         print(f"bench: digests data: {', '.join(f'{k} {v}' for k, v in data.items())}", flush=True)
-        result = measure(batch_size=args.batch_size, memory=not args.no_memory)
-        connections.close_all()
-    finally:
-        if args.keep_db:
-            print(f"bench: kept {target.describe()}")
-        else:
-            database.drop(target)
-    print(report(result))
+        results = []
+        for n in counts:
+            results.append(run(workers=n, batch_size=args.batch_size, timeout=args.timeout))
+            print(report(results[-1:]), flush=True)
+    print(report(results))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = bench_dir / f"digests-{stamp}.json"
-    out.write_text(json.dumps({"data": data, "digests": result}, indent=2))
+    out.write_text(json.dumps({"database": target.vendor, "data": data, "runs": results}, indent=2))
     print(f"bench: wrote {out.relative_to(BASE_DIR)}")
     return 0
 

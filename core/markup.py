@@ -2,8 +2,11 @@
 cleaned by nh3 (the Rust ammonia sanitiser) to an allow-list of tags; links get
 rel="nofollow ugc" and only http(s)/mailto targets survive."""
 
+import html
+
 import markdown
 import nh3
+from django.utils.html import strip_tags
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",
@@ -22,3 +25,16 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc",
     )
+
+
+def markdown_excerpt(text: str, limit: int = 200) -> str:
+    """Plain text of a Markdown text as readers see it (rendered and sanitised as above, tags
+    stripped, entities decoded, white space collapsed), cut at the last word boundary within
+    `limit` characters, with an ellipsis if cut: an e-mail's excerpt never shows `**`."""
+    plain = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    if plain[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"

@@ -7,12 +7,14 @@ people's records in one statement that skips the conflicts, then reads back the 
 carry its token) and is marked sent once the SMTP server has accepted it. A run that finds
 the record leaves the person alone — unless the record is a stale claim (its worker died
 between claim and send, or it was released after a temporary failure), which one later run
-takes over by a conditional update. Each digest is marked sent as soon as the server has
-accepted it (DIGEST_MARK_EVERY = 1, the default): the one window left is between that
-acceptance and the mark, so a worker killed exactly there sends that one digest again when
-its claim goes stale. That mark is the one write per person exactly-once costs; a site that
-prefers fewer writes sets DIGEST_MARK_EVERY (and DIGEST_MARK_SECONDS) higher and widens the
-window to that many messages.
+takes over by a conditional update. Claims are leases (leases.py): renewed while the batch
+runs, handed to a new batch by the sweep once a dead worker's have run out. Each digest is
+marked sent as soon as the server has accepted it (DIGEST_MARK_EVERY = 1, the default): the
+one window left is between that acceptance and the mark, so a worker killed exactly there
+sends that one digest again when its lease runs out, under the same Message-ID (emails.py),
+by which mail stores and clients recognise the copy. That mark is the one write per person
+exactly-once costs; a site that prefers fewer writes sets DIGEST_MARK_EVERY (and
+DIGEST_MARK_SECONDS) higher and widens the window to that many messages.
 """
 
 import logging
@@ -20,23 +22,22 @@ import smtplib
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import delivery
 from notifications import emails as mail
 from notifications.delivery import SEND_ERRORS, error_text, is_permanent, max_attempts
 from notifications.models import NotificationEmail
 
-from . import emails, selectors
+from . import emails, leases, selectors
 from .models import DigestRecord
 from .periods import FREQUENCIES, Period, period_due, period_starting
 
@@ -81,13 +82,6 @@ class BatchReport:
 # -- Claims ----------------------------------------------------------------------------------
 
 
-def _stale_claim() -> Q:
-    stale = timezone.now() - delivery.claim_stale_after()
-    return Q(status=DigestRecord.Status.CLAIMED) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
-    )
-
-
 def digest_claim(*, user_id: int, period: Period, token: str) -> DigestRecord | None:
     """Insert the person's record for the period (one query): ours. If it exists, take it
     over only if it is a stale or released claim; otherwise None — someone else has it."""
@@ -109,7 +103,7 @@ def digest_claim(*, user_id: int, period: Period, token: str) -> DigestRecord | 
         pass
     taken = (
         DigestRecord.objects.filter(**key)
-        .filter(_stale_claim())
+        .filter(leases.expired())
         .update(claimed_at=now, claimed_by=token, attempts=F("attempts") + 1)
     )
     if not taken:
@@ -147,7 +141,7 @@ def digests_claim(
     theirs = DigestRecord.objects.filter(
         user_id__in=user_ids, frequency=period.frequency, period_start=period.start_date
     )
-    theirs.filter(_stale_claim()).exclude(claimed_by=token).update(
+    theirs.filter(leases.expired()).exclude(claimed_by=token).update(
         claimed_at=now, claimed_by=token, attempts=F("attempts") + 1
     )
     ours = theirs.filter(claimed_by=token, status=DigestRecord.Status.CLAIMED).only(
@@ -163,26 +157,72 @@ def _mark(record: DigestRecord, token: str, **fields) -> None:
 class _SentMarks:
     """The records of digests the server has accepted, marked sent together (one UPDATE):
     when DIGEST_MARK_EVERY are waiting, when DIGEST_MARK_SECONDS have passed since the last
-    marks, and at the end (flush)."""
+    marks, and at the end (flush). It also renews the batch's leases (leases.py): every third
+    of a lease, one UPDATE moves the claim time of the batch's unsent claims to now."""
 
-    def __init__(self, token: str):
+    def __init__(self, token: str, held: Sequence[int] = ()):
         self.token = token
+        self.held = list(held)  # the batch's records (pks): their leases are renewed
         self.waiting: list[int] = []
         self.every, self.seconds = mark_every(), mark_seconds()
-        self.since = time.monotonic()
+        self.since = self.renewed = time.monotonic()
+        self.renew_every = leases.renew_every()
 
     def add(self, record: DigestRecord) -> None:
         self.waiting.append(record.pk)
         if len(self.waiting) >= self.every or time.monotonic() - self.since >= self.seconds:
             self.flush()
 
+    def renew(self) -> None:
+        """Before each message: the leases of the claims still unsent, if due."""
+        if self.held and time.monotonic() - self.renewed >= self.renew_every:
+            self.flush()
+            DigestRecord.objects.filter(
+                pk__in=self.held, claimed_by=self.token, status=DigestRecord.Status.CLAIMED
+            ).exclude(claimed_at=None).update(claimed_at=timezone.now())
+            self.renewed = time.monotonic()
+
     def flush(self) -> None:
         if self.waiting:
-            DigestRecord.objects.filter(pk__in=self.waiting, claimed_by=self.token).update(
-                status=DigestRecord.Status.SENT, sent_at=timezone.now(), error=""
-            )
+            _mark_sent(self.waiting, self.token)
             self.waiting = []
         self.since = time.monotonic()
+
+
+def _mark_sent(pks: list[int], token: str) -> None:
+    """One UPDATE, written in SQL: the ORM's update() cost more CPU than the rest of a
+    message's handling but its rendering (bench/digests.py measured it)."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(DigestRecord._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    ids = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, sent_at = %s, error = '' "  # noqa: S608 - no input
+            f"WHERE claimed_by = %s AND id IN ({ids})",
+            [DigestRecord.Status.SENT.value, now, token, *pks],
+        )
+
+
+@contextmanager
+def _marks_without_waiting_for_the_disk():
+    """PostgreSQL: the batch's marks and lease renewals commit without waiting for the WAL's
+    flush to disk (synchronous_commit off, for this connection while the batch sends; the
+    claims before are committed as usual). Each mark would otherwise wait for a disk flush;
+    what it risks is a database crash losing the last fraction of a second of marks: those
+    digests' claims then run out and they are sent again, under the same Message-ID (README,
+    "Exactly once")."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _record_skipped(*, user_ids: Sequence[int], period: Period) -> None:
@@ -206,7 +246,7 @@ def _record_skipped(*, user_ids: Sequence[int], period: Period) -> None:
     # A stale claim left by a dead worker settles as skipped too.
     DigestRecord.objects.filter(
         user_id__in=user_ids, frequency=period.frequency, period_start=period.start_date
-    ).filter(_stale_claim()).update(status=DigestRecord.Status.SKIPPED, claimed_at=now)
+    ).filter(leases.expired()).update(status=DigestRecord.Status.SKIPPED, claimed_at=now)
 
 
 # -- Batches ---------------------------------------------------------------------------------
@@ -242,21 +282,34 @@ def digest_send_batch(
     token = uuid.uuid4().hex
     due = [d for d in digests.values() if not d.is_empty]
     records = digests_claim(user_ids=[d.user.pk for d in due], period=period, token=token)
-    marks = _SentMarks(token)
+    report.taken += [d.user.pk for d in due if d.user.pk not in records]
+    if records:
+        with _marks_without_waiting_for_the_disk():
+            _send_all([d for d in due if d.user.pk in records], records, token, report)
+    logger.info("digests %s %s: %s", frequency, period_start, report.as_dict())
+    if report.deferred and raise_deferred:
+        raise DigestsDeferred(
+            f"{len(report.deferred)} digest(s) met a temporary failure; the batch is retried."
+        )
+    return report
+
+
+def _send_all(due: list, records: dict, token: str, report: BatchReport) -> None:
+    """Each claimed digest handed to the mail server (one connection for the batch) and
+    marked sent; the leases of those still to send renewed as it goes."""
+    marks = _SentMarks(token, held=[record.pk for record in records.values()])
     connection = None
     try:
         for digest in due:
-            record = records.get(digest.user.pk)
-            if record is None:
-                report.taken.append(digest.user.pk)
-                continue
+            record = records[digest.user.pk]
+            marks.renew()
             if connection is None:
                 connection = mail.connection()
                 connection.open()
             try:
                 emails.send_digest(digest=digest, connection=connection)
             except SoftTimeLimitExceeded:
-                raise  # the claim stays: it goes stale and a later run takes it over
+                raise  # the claim stays: its lease runs out and a later batch takes it over
             except Exception as exc:
                 _failed(record, token, exc, report)
                 if isinstance(exc, SEND_ERRORS):
@@ -272,12 +325,6 @@ def digest_send_batch(
         finally:
             if connection is not None:
                 connection.close()
-    logger.info("digests %s %s: %s", frequency, period_start, report.as_dict())
-    if report.deferred and raise_deferred:
-        raise DigestsDeferred(
-            f"{len(report.deferred)} digest(s) met a temporary failure; the batch is retried."
-        )
-    return report
 
 
 def _failed(record: DigestRecord, token: str, exc: Exception, report: BatchReport) -> None:
@@ -315,6 +362,29 @@ def digest_fan_out(
         run_batch(frequency, period.start_date.isoformat(), ids)
         after, handed = ids[-1], handed + len(ids)
     return handed
+
+
+def digest_reclaim(
+    *, run_batch: Callable[[str, str, list[int]], object], limit: int = 50_000
+) -> int:
+    """Hand the people whose claims' leases ran out (their worker died: leases.py) to new
+    batches, by period. One query (the partial index on claimed claims), then one hand-off
+    per batch. A batch handed twice (a sweep while the first still waits in the queue) is
+    harmless: the first to run takes the claims over, the other finds them held."""
+    rows = (
+        DigestRecord.objects.filter(leases.expired())
+        .exclude(claimed_at=None)  # released ones: their batch's retry is on its way
+        .order_by("frequency", "period_start", "user_id")
+        .values_list("frequency", "period_start", "user_id")[:limit]
+    )
+    by_period: dict[tuple[str, date], list[int]] = {}
+    for frequency, start, user_id in rows:
+        by_period.setdefault((frequency, start), []).append(user_id)
+    size = batch_size()
+    for (frequency, start), ids in by_period.items():
+        for i in range(0, len(ids), size):
+            run_batch(frequency, start.isoformat(), ids[i : i + size])
+    return sum(len(ids) for ids in by_period.values())
 
 
 def digest_catch_up(

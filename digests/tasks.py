@@ -1,9 +1,11 @@
 """Celery tasks of the digests: each takes ids and simple values, and calls a service.
 
-Late acknowledgement (a worker lost mid-task leaves the message to another), retries with
-exponential backoff on the mail server's temporary failures, and time limits; the batch's
-hard limit stays below DIGEST_CLAIM_STALE_MINUTES, so a live claim never looks stale. Each
-names itself: beat's schedules and queued messages find it by that name wherever it lives."""
+A run is a fan-out into batches (DIGEST_BATCH_SIZE people each), each a task of its own, so
+that any number of workers on any number of machines share it. Late acknowledgement, retries
+with exponential backoff on the mail server's temporary failures, and time limits. A batch's
+claims are leases (leases.py) that it renews while it runs; a dead worker's claims are handed
+to a new batch by reclaim_digests (every minute) once their lease has run out. Each task names
+itself: beat's schedules and queued messages find it by that name wherever it lives."""
 
 from datetime import date
 
@@ -55,3 +57,11 @@ def catch_up_digests() -> dict:
 )
 def clean_up_digest_records() -> dict:
     return services.digest_records_clean_up()
+
+
+@shared_task(
+    name="digests.tasks.reclaim_digests", acks_late=True, soft_time_limit=2 * 60, time_limit=3 * 60
+)
+def reclaim_digests() -> int:
+    """Beat's every-minute sweep: the claims of dead workers, handed to new batches."""
+    return services.digest_reclaim(run_batch=queue_batch)

@@ -1,9 +1,12 @@
-"""`make bench`'s data generation and query-counting middleware, at a tiny size. No timing."""
+"""`make bench`'s data generation, query-counting middleware and digests run through real
+Celery workers, at a tiny size. No timing."""
 
+import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench import data
+from bench import data, digests
 from consultation.models import Amendment, Comment, Position
 from recommendations.models import Recommendation, RecommendationVersion
 
@@ -56,3 +59,21 @@ def test_middleware_reports_the_requests_query_count(db, client, settings):
     assert response.status_code == 200
     assert int(response["X-Query-Count"]) == len(queries) > 0
     assert float(response["X-Server-Time-Ms"]) > 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_digests_bench_sends_through_real_workers_at_a_tiny_size():
+    """bench/digests.py at 20 people: one worker, then two, each on a queue of its own."""
+    made = digests.create_data(people=20)
+    assert made["subscribers"] == 22 and made["with_activity"] == 20
+    results = [digests.run(workers=n, batch_size=4, timeout=240) for n in (1, 2)]
+    for n, result in zip((1, 2), results, strict=True):
+        assert result["workers"] == n and len(result["worker_peak_rss_mb"]) == n
+        assert result["records"] == {"sent": 20, "skipped": 2} and result["emails"] == 20
+        assert result["batches"] == 6 and result["queries_per_1000_first_tenth"] > 0
+        assert result["workers_cpu_seconds"] > 0 and result["wall_seconds"] > 0
+    table = digests.report(results)
+    assert "1 worker(s)" in table and "2 worker(s)" in table
+    assert "SQL per 1,000 people, first / last 10 %" in table
+    assert mail.outbox == []  # the workers' backend counts and drops

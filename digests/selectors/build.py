@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.db.models import CharField, Count, F, IntegerField, Q, Value
 from django.urls import NoReverseMatch, reverse
-from django.utils.text import Truncator
 
 from accounts.models import PSEUDONYM, User
 from consultation.models import Amendment, Comment, Follow, Position
 from consultation.visibility import public_comments
+from core.markup import markdown_excerpt
 from notifications.models import Notification
 from recommendations.models import Consultation, Recommendation, RecommendationVersion
 
@@ -280,9 +280,43 @@ def _without_position(
     return result
 
 
+def _changes(versions: list[dict], statuses: list[dict], refs: dict) -> list[Change]:
+    """One line per recommendation, whatever happened to it in the period: new (a first
+    version; later wordings of the same period fold into it), else its latest new wording;
+    and its status from the first change's old one to the last's new one (rows are in time
+    order). Two lines for one recommendation read as two items (#18)."""
+    status_label = dict(Recommendation.Status.choices)
+    changes: dict[int, Change] = {}
+
+    def change_of(recommendation_id: int, at) -> Change:
+        if recommendation_id not in changes:
+            changes[recommendation_id] = Change(refs[recommendation_id], kind="", at=at)
+        return changes[recommendation_id]
+
+    for v in versions:
+        if v["recommendation_id"] in refs:
+            c = change_of(v["recommendation_id"], v["created_at"])
+            if v["number"] == 1 or c.kind == "new":
+                c.kind, c.version = "new", None
+            else:
+                c.kind, c.version = "version", v["number"]
+    for s in statuses:
+        if s["recommendation_id"] in refs:
+            c = change_of(s["recommendation_id"], s["changed_at"])
+            if not c.new_status:
+                c.old_status = status_label.get(s["old_status"], s["old_status"])
+            c.new_status = status_label.get(s["new_status"], s["new_status"])
+    for c in changes.values():
+        if c.new_status and c.new_status == c.old_status:  # moved and moved back
+            c.old_status = c.new_status = ""
+    return sorted(
+        (c for c in changes.values() if c.kind or c.new_status),
+        key=lambda c: c.recommendation.reference,
+    )
+
+
 def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -> None:
     """Shares the batch's rows out among its people (no queries)."""
-    status_label = dict(Recommendation.Status.choices)
     decided = (Amendment.Status.ACCEPTED, Amendment.Status.REJECTED)
 
     def watches(user_id: int, recommendation_id: int) -> bool:
@@ -291,29 +325,7 @@ def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -
             or pillar_of[recommendation_id][0] in pillars_of[user_id]
         )
 
-    changes: list[Change] = []
-    for v in rows["versions"]:
-        if v["recommendation_id"] in refs:
-            changes.append(
-                Change(
-                    recommendation=refs[v["recommendation_id"]],
-                    kind="new" if v["number"] == 1 else "version",
-                    at=v["created_at"],
-                    version=v["number"],
-                )
-            )
-    for s in rows["statuses"]:
-        if s["recommendation_id"] in refs:
-            changes.append(
-                Change(
-                    recommendation=refs[s["recommendation_id"]],
-                    kind="status",
-                    at=s["changed_at"],
-                    old_status=status_label.get(s["old_status"], s["old_status"]),
-                    new_status=status_label.get(s["new_status"], s["new_status"]),
-                )
-            )
-    changes.sort(key=lambda c: (c.recommendation.reference, c.at))
+    changes = _changes(rows["versions"], rows["statuses"], refs)
 
     activity: dict[int, FollowedActivity] = {}
 
@@ -403,7 +415,7 @@ def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -
             Reply(
                 author=_public_name(r),
                 recommendation=recommendation,
-                excerpt=Truncator(" ".join(r["body"].split())).chars(200),
+                excerpt=markdown_excerpt(r["body"], 200),
                 url=_absolute(path) if path else recommendation.url,
                 at=r["created_at"],
             )

@@ -22,10 +22,11 @@ class RecommendationRef:
 
 @dataclass
 class Change:
-    """A recommendation in the person's pillars (or followed) that is new or changed."""
+    """A recommendation in the person's pillars (or followed) that is new or changed: one per
+    recommendation and digest, its wording's news and its status's together."""
 
     recommendation: RecommendationRef
-    kind: str  # "new", "version" or "status"
+    kind: str  # "new", "version" (a new wording) or "" (its status changed, not its wording)
     at: datetime
     version: int | None = None
     old_status: str = ""

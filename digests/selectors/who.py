@@ -4,14 +4,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from consultation.models import ModerationState
-from notifications.delivery import claim_stale_after
 
+from ..leases import expired
 from ..models import DigestRecord
 from ..periods import Period
 
@@ -33,14 +32,10 @@ def subscribers(*, frequency: str) -> QuerySet[User]:
 
 
 def settled_records(*, period: Period, now: datetime | None = None) -> QuerySet[DigestRecord]:
-    """Records that no run should touch again: sent, skipped, failed, or claimed recently."""
-    stale = (now or timezone.now()) - claim_stale_after()
+    """Records that no run should touch again: sent, skipped, failed, or under a live lease."""
     return DigestRecord.objects.filter(
         frequency=period.frequency, period_start=period.start_date
-    ).exclude(
-        Q(status=DigestRecord.Status.CLAIMED)
-        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-    )
+    ).exclude(expired(now))
 
 
 def due_subscriber_ids(
