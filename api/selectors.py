@@ -5,6 +5,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import stakeholder_group_label
 from consultation.models import Amendment, Comment, ModerationState, Position
 from notifications.models import Notification
 from recommendations.models import (
@@ -19,7 +20,6 @@ from .models import ApiToken
 
 ENDORSING = (Position.Stance.ENDORSE, Position.Stance.RESERVATIONS)
 PUBLISHED = ModerationState.PUBLISHED
-NO_GROUP = "No group given"
 
 
 def _counted_positions(qs: QuerySet[Position]) -> QuerySet[Position]:
@@ -94,7 +94,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
     groups: dict[int, dict[str, dict[str, int]]] = {}
     for row in rows:
         by_group = groups.setdefault(row["recommendation_id"], {})
-        name = row["author__stakeholder_group__name"] or NO_GROUP
+        name = stakeholder_group_label(row["author__stakeholder_group__name"])
         by_group.setdefault(name, dict.fromkeys(stances, 0))[row["stance"]] = row["n"]
     responded = response_statuses_by_recommendation(consultation=consultation)
     results = []

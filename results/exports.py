@@ -10,7 +10,7 @@ from core import spreadsheets
 from responses.selectors import response_statuses_by_recommendation
 
 from .opinions.selectors import OpinionGroups, RecommendationScore
-from .selectors import NO_GROUP, Report
+from .selectors import NO_GROUP, Report, group_label
 
 STANCES = ("endorse", "reservations", "oppose")
 
@@ -55,7 +55,7 @@ def report_csv(report: Report, opinions: OpinionGroups | None = None) -> str:
             "groups_endorsing",
             "consensus_score",
             "divisiveness",
-            *(f"{name}: {stance}" for name in group_names for stance in STANCES),
+            *(f"{group_label(name)}: {stance}" for name in group_names for stance in STANCES),
             "response_status",
             "opinion_consensus",
             "opinion_divisiveness",

@@ -24,4 +24,4 @@ class PersonSerializer(serializers.Serializer):
 
     def get_stakeholder_group(self, user) -> str | None:
         group = user.stakeholder_group
-        return group.name if group and not user.deleted_at else None
+        return group.label if group and not user.deleted_at else None
