@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pytest-django lets this variable win over pyproject.toml.
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install gettext system-deps translations migrate seed lint audit bench clean
+.PHONY: run test install gettext system-deps translations migrate seed lint audit bench lighthouse clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -77,6 +77,11 @@ test: system-deps lint translations
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Lighthouse scores of the main pages, mobile and desktop (npm's lighthouse with Debian's
+# Chromium; not part of `make test`). See bin/lighthouse and the README.
+lighthouse: translations system-deps
+	bin/lighthouse
 
 clean:
 	rm -rf var/celery var/mail var/test-*.sqlite3
