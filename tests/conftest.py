@@ -224,5 +224,6 @@ def html_checker():
     checker = Checker(Path(settings.VAR_DIR) / "vnu.log")
     checker.start()
     checker.wait()
+    checker.check("warm-up", "<p>A first check, before any page's: the JVM compiles as it goes.")
     yield checker
     checker.stop()
