@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from config.middleware import database_unavailable, server_error
+from core.markup import render_markdown
 from tests.htmlcheck import report
 from tests.site_crawl import contribute, crawl
 
@@ -78,3 +79,11 @@ def test_the_error_pages_are_valid_html_in_the_readers_language(client, stakehol
         assert '<html lang="fr">' in text, name
     errors, _warnings = html_checker.check_all(documents)
     assert not errors, report(errors)
+
+
+def test_a_link_the_sanitiser_disarmed_is_valid_html(html_checker):
+    html = render_markdown("[click](javascript:alert(1)) and [read](https://example.org/s)")
+    assert html == (
+        '<p><a>click</a> and <a href="https://example.org/s" rel="nofollow ugc">read</a></p>'
+    )
+    assert html_checker.check("comment", html) == []
