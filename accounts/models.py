@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,37 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+# The names migration 0004 seeds the groups with, marked for translation. A group an admin
+# adds or renames shows as they wrote it.
+SEEDED_GROUP_NAMES = frozenset(
+    {
+        gettext_noop("Industry (pharma)"),
+        gettext_noop("Industry (biotech/SME)"),
+        gettext_noop("Academia and research"),
+        gettext_noop("Hospital and healthcare professionals"),
+        gettext_noop("Patient organisation"),
+        gettext_noop("Payer or insurer"),
+        gettext_noop("Government or regulator"),
+        gettext_noop("Policymaker"),
+        gettext_noop("Citizen or other"),
+    }
+)
+NO_GROUP = gettext_noop("No group given")
+
+
+def stakeholder_group_label(name: str | None) -> str:
+    """A stakeholder group's name as a reader sees it, in the active language: the one place
+    that decides it, for the pages, the API, the exports' headers and the e-mails. `name` is
+    the stored name (None: the person gave no group)."""
+    if not name:
+        return gettext(NO_GROUP)
+    return gettext(name) if name in SEEDED_GROUP_NAMES else name
+
+
+# For what is built once and rendered later in each reader's language (the digests).
+stakeholder_group_label_lazy = lazy(stakeholder_group_label, str)
+
+
 class StakeholderGroup(models.Model):
     """The kind of stakeholder a person speaks as; admin-editable, seeded by a migration."""
 
@@ -54,7 +86,11 @@ class StakeholderGroup(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return stakeholder_group_label(self.name)
 
 
 transparency_register_validator = RegexValidator(

@@ -4,6 +4,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import stakeholder_group_label
 from consultation.counting import stance_counts_by_group
 from consultation.models import Position
 from notifications.models import Notification
@@ -16,8 +17,6 @@ from recommendations.models import (
 from responses.selectors import response_statuses_by_recommendation
 
 from .models import ApiToken
-
-NO_GROUP = "No group given"
 
 
 def recommendation_annotate(qs: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
@@ -61,7 +60,7 @@ def consultation_results(*, consultation: Consultation) -> dict:
     groups: dict[int, dict[str, dict[str, int]]] = {}
     for row in rows:
         by_group = groups.setdefault(row["recommendation_id"], {})
-        name = row["group_name"] or NO_GROUP
+        name = stakeholder_group_label(row["group_name"])
         by_group.setdefault(name, dict.fromkeys(stances, 0))[row["stance"]] += row["n"]
     responded = response_statuses_by_recommendation(consultation=consultation)
     results = []

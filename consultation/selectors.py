@@ -8,8 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext
 
+from accounts.models import stakeholder_group_label
 from recommendations.models import Recommendation
 from recommendations.selectors import consultation_list_visible
 
@@ -95,8 +95,8 @@ class GroupBreakdown:
 
     @property
     def label(self) -> str:
-        """The group's name as the page shows it (the no-group key in the reader's language)."""
-        return gettext("No group given") if self.group == NO_GROUP else self.group
+        """The group's name as the page shows it, in the reader's language."""
+        return stakeholder_group_label(None if self.group == NO_GROUP else self.group)
 
     @property
     def total(self) -> int:

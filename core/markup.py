@@ -3,6 +3,7 @@ cleaned by nh3 (the Rust ammonia sanitiser) to an allow-list of tags; links get
 rel="nofollow ugc" and only http(s)/mailto targets survive."""
 
 import html
+import re
 
 import markdown
 import nh3
@@ -12,19 +13,23 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+# A link whose target nh3 removed (javascript:, data:…) keeps its text but must lose its rel:
+# HTML allows rel only on a link with an href.
+REL_WITHOUT_HREF = re.compile(r'<a((?:(?! href=")[^>])*) rel="nofollow ugc">')
 
 
 def render_markdown(text: str) -> str:
     # Raw HTML in the source is escaped by nh3 after rendering; headings and images are not
     # in the subset (they would let one comment dominate the page or track readers).
     html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc",
     )
+    return REL_WITHOUT_HREF.sub(r"<a\1>", cleaned)
 
 
 def markdown_excerpt(text: str, limit: int = 200) -> str:

@@ -9,7 +9,7 @@ from core import pdf, spreadsheets
 from responses.selectors import response_statuses_by_recommendation
 
 from .opinions.selectors import OpinionGroups, RecommendationScore
-from .selectors import NO_GROUP, Report
+from .selectors import NO_GROUP, Report, group_label
 
 STANCES = ("endorse", "reservations", "oppose")
 
@@ -56,7 +56,7 @@ def _report_rows(report: Report, opinions: OpinionGroups | None) -> Iterator[lis
             "groups_endorsing",
             "consensus_score",
             "divisiveness",
-            *(f"{name}: {stance}" for name in group_names for stance in STANCES),
+            *(f"{group_label(name)}: {stance}" for name in group_names for stance in STANCES),
             "response_status",
             "opinion_consensus",
             "opinion_divisiveness",

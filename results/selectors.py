@@ -14,7 +14,7 @@ from itertools import pairwise
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
-from accounts.models import StakeholderGroup
+from accounts.models import StakeholderGroup, stakeholder_group_label
 from consultation.counting import counted_amendments, counted_comments, counted_positions
 from consultation.models import (
     Amendment,
@@ -30,7 +30,15 @@ from recommendations.models import Consultation, Pillar, Recommendation, Recomme
 from . import consensus
 from .consensus import Tally
 
-NO_GROUP = "No group given"
+NO_GROUP = "No group given"  # the row of the positions from people who gave no group
+
+
+def group_label(name: str) -> str:
+    """A row's stakeholder group as readers see it, in the active language (accounts'
+    stakeholder_group_label decides every group's label)."""
+    return stakeholder_group_label(None if name == NO_GROUP else name)
+
+
 MOST_DIVISIVE = 5
 MAX_WEEKS = 104  # the activity chart shows at most the last two years, week by week
 REASONS_PER_GROUP = 2  # representative reasons quoted per group in the report

@@ -1,10 +1,14 @@
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from inflection import underscore
 from pytest_factoryboy import register
 
 from . import factories
+from .htmlcheck import Checker
 
 
 def pytest_collection_modifyitems(items):
@@ -209,3 +213,17 @@ def superuser(make_person):
     return make_person(
         "root@example.org", display_name="Ada Root", is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    """The Nu HTML Checker (tests/htmlcheck.py), one for the session: the browser tests check
+    every page and fragment they receive with it, tests/test_valid_html.py the other pages.
+    Waited for before the first use: a JVM start competing with Chromium's for the CPU would
+    time the first browser test's page out."""
+    checker = Checker(Path(settings.VAR_DIR) / "vnu.log")
+    checker.start()
+    checker.wait()
+    checker.check("warm-up", "<p>A first check, before any page's: the JVM compiles as it goes.")
+    yield checker
+    checker.stop()

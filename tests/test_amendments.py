@@ -106,7 +106,7 @@ def test_the_amendment_page_holds_its_own_comments(client, stakeholder, amendmen
     assert f"Comments on amendment #{amendment.pk}" in section
     assert "<p>On the <em>amendment</em>.</p>" in section
     assert "On the recommendation." not in section
-    assert f'hx-post="{comments}"' in section  # its form posts to the amendment's comments
+    assert f'data-hx-post="{comments}"' in section  # its form posts to the amendment's comments
     assert "0 endorsements · 1 comment" in client.get(rec.get_absolute_url()).content.decode()
 
 

@@ -42,7 +42,7 @@ def person_name(context, person) -> SafeString:
     if person.organisation:
         html += f" · {escape(person.organisation)}"
     if person.stakeholder_group:
-        html += f" · {escape(person.stakeholder_group.name)}"
+        html += f" · {escape(person.stakeholder_group.label)}"
     return mark_safe(html)  # noqa: S308 - every value is escaped above
 
 

@@ -33,7 +33,7 @@ class PersonSerializer(serializers.Serializer):
 
     def get_stakeholder_group_label(self, user) -> str | None:
         group = user.stakeholder_group
-        return group.name if group and not user.deleted_at else None
+        return group.label if group and not user.deleted_at else None
 
 
 class PageQuerySerializer(serializers.Serializer):

@@ -292,7 +292,7 @@ class PositionViewSet(DialogueViewSet):
             "total": summary.total,
             "groups": [
                 {
-                    "group": group.group,
+                    "group": group.label,
                     "counts": {s: group.counts.get(s, 0) for s in stances},
                     "total": group.total,
                 }

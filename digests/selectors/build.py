@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import CharField, Count, F, IntegerField, Q, Value
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import PSEUDONYM, User
+from accounts.models import PSEUDONYM, User, stakeholder_group_label_lazy
 from consultation.models import Amendment, Comment, Follow, Position
 from consultation.visibility import public_comments
 from core.markup import markdown_excerpt
@@ -28,7 +28,7 @@ from .digest import (
     RecommendationRef,
     Reply,
 )
-from .who import MAX_DECISIONS, MAX_REPLIES, MOST_ACTIVE, NO_GROUP, PUBLISHED, UNNAMED
+from .who import MAX_DECISIONS, MAX_REPLIES, MOST_ACTIVE, PUBLISHED, UNNAMED
 
 FRAGMENTS_KEPT = 20_000
 
@@ -168,7 +168,10 @@ def digests_build(*, people: Sequence[User], period: Period) -> dict[int, Digest
     own_positions: dict[tuple[int, int], tuple[str, str]] = {}
     for user_id, recommendation_id, n, group, stance in own_rows:
         if stance:
-            own_positions[(user_id, recommendation_id)] = (group or NO_GROUP, stance)
+            own_positions[(user_id, recommendation_id)] = (
+                stakeholder_group_label_lazy(group),
+                stance,
+            )
         else:
             own_comments[(user_id, recommendation_id)] = n
     position_rows = list(
@@ -344,10 +347,10 @@ def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -
         a = activity_of(p["recommendation_id"])
         if a is None:
             continue
-        name = p["author__stakeholder_group__name"] or NO_GROUP
+        name = p["author__stakeholder_group__name"]
         key = (p["recommendation_id"], name)
         if key not in groups:
-            groups[key] = GroupPositions(name)
+            groups[key] = GroupPositions(stakeholder_group_label_lazy(name))
             a.groups.append(groups[key])
         groups[key].totals[p["stance"]] = p["total"]
         if p["new"]:

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from accounts.models import stakeholder_group_label
+
 from ..synopsis import NO_GROUP
 
 register = template.Library()
@@ -13,7 +15,8 @@ def lookup(counts: dict, key: str):
 
 @register.filter
 def group_label(name: str) -> str:
-    return _("No group given") if name == NO_GROUP else name
+    """A stakeholder group's name as the synopsis shows it, in the reader's language."""
+    return stakeholder_group_label(None if name == NO_GROUP else name)
 
 
 @register.filter

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from accounts.models import stakeholder_group_label
 from recommendations.models import Consultation, Recommendation
 
 from ..models import OpinionMembership, OpinionRun
@@ -129,7 +130,7 @@ def opinion_groups_latest(*, consultation: Consultation) -> OpinionGroups | None
         for r in result.get("recommendations", [])
         if r["recommendation"] in recs
     ]
-    names = {d["declared"]: d["name"] for d in result.get("declared", [])}
+    names = {d["declared"]: stakeholder_group_label(d["name"]) for d in result.get("declared", [])}
     return OpinionGroups(
         run=run,
         groups=groups,

@@ -1,9 +1,8 @@
 from django import template
-from django.utils.translation import gettext as _
 
 from results.charts import score_text
 from results.opinions import selectors as opinion_selectors
-from results.selectors import NO_GROUP
+from results.selectors import group_label
 
 register = template.Library()
 
@@ -21,9 +20,8 @@ def percent(value):
 
 @register.filter
 def group_name(value):
-    """A stakeholder group's name as the results show it: the row of the positions from people
-    who gave no group (NO_GROUP, English in the CSV's columns) in the active language."""
-    return _("No group given") if value == NO_GROUP else value
+    """A stakeholder group's name as the results show it, in the active language."""
+    return group_label(value)
 
 
 @register.filter

@@ -10,6 +10,11 @@ Fixtures:
 Any Content-Security-Policy violation logged on any page a test visits fails that test
 (`page.csp_violations`, checked after the test body by pytest_runtest_call below).
 
+So does any HTML error: every document and htmx fragment (text/html) the browser receives is
+recorded (`page.html_documents`) and, after the test body, checked by the Nu HTML Checker
+(tests/htmlcheck.py; `html_checker` in tests/conftest.py, one for the session); its warnings
+are reported with the test.
+
 Every test in this folder is marked `browser`, and skipped (with the reason) only when
 Chromium is not installed. A failing test leaves a screenshot in var/screenshots/.
 """
@@ -20,6 +25,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.htmlcheck import report
 
 # Playwright's sync API runs an asyncio event loop in this thread, so Django would refuse
 # ORM calls from test bodies and fixtures ("You cannot call this from an async context").
@@ -110,13 +117,48 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """Fail the test if the policy blocked anything on any page it visited."""
+    """Fail the test if the policy blocked anything on any page it visited, or if any page
+    or fragment it received is not valid HTML."""
     result = yield
-    page = getattr(item, "funcargs", {}).get("page")
+    funcargs = getattr(item, "funcargs", {})
+    page = funcargs.get("page")
     violations = getattr(page, "csp_violations", None)
     if violations:
         pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+    documents = [
+        document
+        for fixture in ("page", "no_js_page")
+        for document in getattr(funcargs.get(fixture), "html_documents", [])
+    ]
+    if documents:
+        errors, warnings = funcargs["html_checker"].check_all(documents)
+        if warnings:
+            item.add_report_section(
+                "call", "HTML warnings", "\n".join(str(w) for w in dict.fromkeys(warnings))
+            )
+        if errors:
+            pytest.fail(report(errors))
     return result
+
+
+HTML_RESOURCES = {"document", "xhr", "fetch"}
+
+
+def record_html(page) -> None:
+    """Keep every HTML document and htmx fragment the page receives, as (url, html)."""
+    documents: list[tuple[str, str]] = []
+
+    def on_response(response):
+        if response.request.resource_type not in HTML_RESOURCES:
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        if 300 <= response.status < 400 or response.request.method == "HEAD":
+            return  # a redirect has no page of its own
+        documents.append((response.url, response.text()))
+
+    page.on("response", on_response)
+    page.html_documents = documents
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +191,7 @@ def browser(playwright_instance):
 
 
 @pytest.fixture
-def page(browser, live_server, django_db_serialized_rollback):
+def page(browser, live_server, django_db_serialized_rollback, html_checker):
     """A new context and page on the live server; console and page errors are collected.
 
     django_db_serialized_rollback: the test starts with what the data migrations created
@@ -184,6 +226,7 @@ def page(browser, live_server, django_db_serialized_rollback):
             violations.append(f"page error: {error}")
 
     page.on("pageerror", on_page_error)
+    record_html(page)
     page.console_errors = errors
     page.csp_violations = violations
     yield page
@@ -208,13 +251,14 @@ def axe():
 
 
 @pytest.fixture
-def no_js_page(browser, live_server, django_db_serialized_rollback):
+def no_js_page(browser, live_server, django_db_serialized_rollback, html_checker):
     """A page with JavaScript disabled: the forms' plain posts and redirects."""
     context = browser.new_context(
         base_url=live_server.url, java_script_enabled=False, locale="en-GB"
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    record_html(page)
     yield page
     context.close()
 
