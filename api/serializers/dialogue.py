@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from consultation.models import Amendment, Comment, Position
+from consultation.models import Amendment, Comment, Position, ReportReason
 from consultation.visibility import FULL, PLACEHOLDER, comment_display
 
 from ..fields import StrictCharField
@@ -18,6 +18,15 @@ class CommentSerializer(serializers.ModelSerializer):
     author = PersonSerializer(read_only=True, allow_null=True)
     is_deleted = serializers.BooleanField(read_only=True)
     display = serializers.SerializerMethodField()
+    hidden_reason = serializers.SerializerMethodField(
+        help_text="The category of the reports that hid it (null when none, or not hidden)."
+    )
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=ReportReason.choices, allow_null=True, read_only=True)
+    )
+    def get_hidden_reason(self, comment) -> str | None:
+        return comment.hidden_reason or None
 
     @extend_schema_field(serializers.ChoiceField(choices=[FULL, PLACEHOLDER]))
     def get_display(self, comment) -> str:
