@@ -231,7 +231,7 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
     assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
-    assert "8000:8000" in services["web"]["ports"]
+    assert "8000-8009:8000" in services["web"]["ports"]  # --scale web=N: one port each
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     # The worker answers a ping through the broker under its own node name.
     ping = _worker_healthcheck()
