@@ -94,7 +94,7 @@ def two_webs(tmp_path):
         redis.stop()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_servers_serve_one_person_correctly(two_webs, recommendation, make_person):
     a, b = two_webs
     person = make_person("two@example.org")
