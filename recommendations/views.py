@@ -1,11 +1,14 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from core.versioning import public_conditional
+
 from . import hooks, selectors
 
 PAGE_SIZE = 50
 
 
+@public_conditional
 def home(request):
     consultations = list(selectors.consultation_list_visible(user=request.user))
     featured = consultations[0] if consultations else None
@@ -17,6 +20,7 @@ def home(request):
     )
 
 
+@public_conditional
 def consultation_detail(request, slug):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     return render(
@@ -29,6 +33,7 @@ def consultation_detail(request, slug):
     )
 
 
+@public_conditional
 def pillar_detail(request, slug, code):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     pillar = selectors.pillar_get(consultation=consultation, code=code)
@@ -39,6 +44,7 @@ def pillar_detail(request, slug, code):
     )
 
 
+@public_conditional
 def challenge_detail(request, slug, code):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     challenge = selectors.challenge_get(consultation=consultation, code=code)
@@ -49,6 +55,7 @@ def challenge_detail(request, slug, code):
     )
 
 
+@public_conditional
 def recommendation_list(request, slug):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     filterset, recommendations = selectors.recommendation_list(
@@ -69,6 +76,7 @@ def recommendation_list(request, slug):
     )
 
 
+@public_conditional
 def recommendation_detail(request, slug, reference):
     consultation = selectors.consultation_get_visible(user=request.user, slug=slug)
     recommendation = selectors.recommendation_get(consultation=consultation, reference=reference)

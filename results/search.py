@@ -1,16 +1,21 @@
 """Full-text search across recommendations, amendments and comments.
 
-On PostgreSQL: each table's weighted text search vector is computed at query time and served
-by a GIN expression index on the very same expression (migrations/0001_search_indexes.py):
+On PostgreSQL: each table stores its weighted text search vectors, one per language
+configuration (`search_english`, `search_dutch`, `search_french`, `search_german`), kept up to
+date by a trigger and served by a GIN index each (migrations/0004_stored_search_vectors.py).
+The reader's interface language picks the configuration (its stemming and stop words):
 
 * a recommendation: title (weight A), body (B), rationale (C);
 * an amendment: its proposed title, text and justification (C);
 * a comment: its text (D).
 
 A recommendation's score is its own rank plus the best rank among its amendments plus the best
-among its comments (`ts_rank`, whose default weights are A 1.0, B 0.4, C 0.2, D 0.1): each
-source counts once, so a recommendation many comments mention does not drown one whose title
-matches. Snippets are `ts_headline`s.
+among its comments (`ts_rank` on the stored vector, whose default weights are A 1.0, B 0.4,
+C 0.2, D 0.1): each source counts once, so a recommendation many comments mention does not
+drown one whose title matches. The sums, their order and the page's LIMIT are one SQL
+statement: only the page's twenty rows reach Python, and only they get their snippets
+(`ts_headline`). Pages go by number (OFFSET) or, following "Next", by keyset: the cursor is
+the last row's (score, id), so the next page starts after it whatever was added meanwhile.
 
 Elsewhere (SQLite, the embedded default) a simple fallback: the words as typed, matched
 case-insensitively anywhere in the same fields; title matches first, then body or rationale,
@@ -22,13 +27,26 @@ Snippets are escaped text with the matches in <mark>.
 """
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -38,31 +56,15 @@ from recommendations.selectors import consultation_list_visible
 
 from .selectors import published_amendments, published_comments
 
-CONFIG = "english"
+# The interface's languages and their PostgreSQL text search configurations: one stored vector
+# each (the migration's CONFIGS).
+CONFIGS = {"en": "english", "nl": "dutch", "fr": "french", "de": "german"}
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
 SNIPPET_CONTEXT = 90  # characters either side of the first match, for the fallback
 # ts_headline marks matches with these (private-use characters no text here holds); the text is
 # escaped first, then they become <mark> and </mark>.
 START, STOP = "\ue000", "\ue001"
-
-
-def search_vectors():
-    """The weighted vectors, as the GIN expression indexes hold them."""
-    from django.contrib.postgres.search import SearchVector
-
-    def vector(*fields):
-        combined = None
-        for name, weight in fields:
-            part = SearchVector(name, weight=weight, config=CONFIG)
-            combined = part if combined is None else combined + part
-        return combined
-
-    return {
-        Recommendation: vector(("title", "A"), ("body", "B"), ("rationale", "C")),
-        Amendment: vector(("title", "C"), ("body", "C"), ("justification", "C")),
-        Comment: vector(("body", "D")),
-    }
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Hit:
     summary: SafeString
     matched: list[Snippet] = field(default_factory=list)
     score: float = 0.0
+    cursor: str | None = None  # the keyset cursor of the page that follows this hit
 
 
 def _marks(text: str) -> SafeString:
@@ -124,16 +127,22 @@ def _amendment_url(amendment: Amendment) -> str:
     return reverse("consultation:amendment", args=[r.consultation.slug, r.reference, amendment.pk])
 
 
-def search(*, query: str, user, page: int | str | None = 1) -> Page:
-    """A page of Hits, best first. Queries: on PostgreSQL 6 (the matches in each table, then
-    the page's recommendations, amendments and comments with their snippets), 6 in the
-    fallback; none for an empty query."""
+def search(*, query: str, user, page: int | str | None = 1, after: str | None = None) -> Page:
+    """A page of Hits, best first; `page.next_cursor` is the `after` of the next page (keyset,
+    PostgreSQL; None in the fallback, which pages by number). Queries: on PostgreSQL 4 (the
+    ranked page with the total, then its recommendations, best amendments and best comments
+    with their snippets), 6 in the fallback; none for an empty query."""
     query = clean_query(query)
     if not query:
-        return Paginator([], PAGE_SIZE).get_page(1)
+        return _no_cursor(Paginator([], PAGE_SIZE).get_page(1))
     if connection.vendor == "postgresql":
-        return _search_postgres(query, user, page)
-    return _search_fallback(query, user, page)
+        return _search_postgres(query, user, page, after)
+    return _no_cursor(_search_fallback(query, user, page))
+
+
+def _no_cursor(page: Page) -> Page:
+    page.next_cursor = None
+    return page
 
 
 def _ranked_page(scores: dict[int, tuple], page) -> Page:
@@ -147,46 +156,129 @@ def _page_recommendations(recommendations, pks: list[int]) -> dict[int, Recommen
     }
 
 
-def _search_postgres(query: str, user, page) -> Page:
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+def _config() -> str:
+    """The text search configuration of the reader's language (English by default)."""
+    language = (translation.get_language() or "en").split("-")[0]
+    return CONFIGS.get(language, CONFIGS["en"])
 
-    search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
-    vectors = search_vectors()
+
+def _tsquery(config: str, query: str) -> RawSQL:
+    return RawSQL("websearch_to_tsquery(%s::regconfig, %s)", [config, query])
+
+
+def _matching(qs: QuerySet, config: str, query: str) -> tuple[QuerySet, RawSQL]:
+    """`qs` narrowed to the rows whose stored vector matches, and their rank as an expression
+    (`ts_rank` reads the stored vector: no text is parsed again)."""
+    column = f'"{qs.model._meta.db_table}"."search_{config}"'
+    match = RawSQL(
+        f"{column} @@ websearch_to_tsquery(%s::regconfig, %s)",
+        [config, query],
+        output_field=BooleanField(),
+    )
+    rank = RawSQL(
+        f"ts_rank({column}, websearch_to_tsquery(%s::regconfig, %s))",
+        [config, query],
+        output_field=FloatField(),
+    )
+    return qs.filter(match), rank
+
+
+def _encode_cursor(score: float, pk: int) -> str:
+    return f"{score!r}_{pk}"
+
+
+def _decode_cursor(after: str | None) -> tuple[float, int] | None:
+    try:
+        score, pk = (after or "").split("_")
+        return float(score), int(pk)
+    except ValueError:
+        return None
+
+
+def _ranked_sql(query: str, config: str, user, cursor, limit: int, offset: int):
+    """One statement: each source's best rank per recommendation, summed, ordered and cut in
+    the database; with the total number of recommendations found (a window over the sums)."""
+    sources = []
+    for qs, key in zip(_scope(user), ("pk", "recommendation_id", "recommendation_id"), strict=True):
+        matched, rank = _matching(qs, config, query)
+        grouped = matched.order_by().values(rid=F(key)).annotate(best=Max(rank))
+        sources.append(grouped.query.sql_with_params())
+    union = " UNION ALL ".join(f"({sql})" for sql, _ in sources)
+    params = [p for _, source_params in sources for p in source_params]
+    keyset = ""
+    if cursor:
+        keyset = "WHERE s.score < %s OR (s.score = %s AND s.rid > %s)"
+        params += [cursor[0], cursor[0], cursor[1]]
+    sql = (
+        "SELECT s.rid, s.score, s.total FROM ("
+        " SELECT g.rid, g.score, count(*) OVER () AS total FROM ("
+        f"  SELECT m.rid, SUM(m.best::float8) AS score FROM ({union}) AS m GROUP BY m.rid"
+        " ) AS g"
+        f") AS s {keyset} ORDER BY s.score DESC, s.rid ASC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as db:
+        db.execute(sql, [*params, limit, offset])
+        return db.fetchall()
+
+
+def _page_number(page, total: int) -> int:
+    """Paginator.get_page's reading of a page number: not a number, the first; too far, the
+    last."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        return 1
+    last = max(1, -(-total // PAGE_SIZE))
+    return min(max(number, 1), last) if total else 1
+
+
+def _search_postgres(query: str, user, page, after: str | None = None) -> Page:
+    config = _config()
+    cursor = _decode_cursor(after)
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    offset = 0 if cursor else (number - 1) * PAGE_SIZE
+    rows = _ranked_sql(query, config, user, cursor, PAGE_SIZE, offset)
+    if not rows and (offset or cursor):
+        # Past the end (or a stale cursor): the last page, as Paginator.get_page gives it.
+        total = _ranked_sql(query, config, user, None, 1, 0)
+        total = total[0][2] if total else 0
+        number = _page_number(number, total)
+        rows = _ranked_sql(query, config, user, None, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+        cursor = None
+    total = rows[0][2] if rows else 0
+    number = _page_number(number, total)
+    hits = _hits(query, config, user, [(pk, score) for pk, score, _ in rows])
+    results = Page(hits, number, Paginator(_Counted(total), PAGE_SIZE))
+    results.next_cursor = _encode_cursor(rows[-1][1], rows[-1][0]) if rows else None
+    return results
+
+
+class _Counted(list):
+    """What the page's Paginator needs: the total the ranking query counted."""
+
+    def __init__(self, total: int):
+        super().__init__()
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+
+def _hits(query: str, config: str, user, ranked: list[tuple[int, float]]) -> list[Hit]:
+    """The page's Hits: headlines for its recommendations and for the best amendment and
+    comment of each, and nothing for the matches not shown."""
+    if not ranked:
+        return []
+    pks = [pk for pk, _ in ranked]
+    search_query = SearchQuery(query, search_type="websearch", config=config)
     recommendations, amendments, comments = _scope(user)
-
-    def matches(qs, model, *fields):
-        vector = vectors[model]
-        return (
-            qs.annotate(search=vector)
-            .filter(search=search_query)
-            .annotate(rank=SearchRank(vector, search_query))
-            .values_list(*fields, "rank")
-        )
-
-    own = dict(matches(recommendations, Recommendation, "pk"))
-    best_amendment: dict[int, tuple[float, int]] = {}
-    for pk, recommendation_id, rank in matches(amendments, Amendment, "pk", "recommendation_id"):
-        best_amendment[recommendation_id] = max(
-            best_amendment.get(recommendation_id, (0, 0)), (rank, pk)
-        )
-    best_comment: dict[int, tuple[float, int]] = {}
-    for pk, recommendation_id, rank in matches(comments, Comment, "pk", "recommendation_id"):
-        best_comment[recommendation_id] = max(
-            best_comment.get(recommendation_id, (0, 0)), (rank, pk)
-        )
-
-    scores = defaultdict(float)
-    for pk, rank in own.items():
-        scores[pk] += rank
-    for best in (best_amendment, best_comment):
-        for pk, (rank, _) in best.items():
-            scores[pk] += rank
-    results = _ranked_page({pk: (score,) for pk, score in scores.items()}, page)
-    pks = list(results.object_list)
 
     def headline(expression, **options):
         return SearchHeadline(
-            expression, search_query, config=CONFIG, start_sel=START, stop_sel=STOP, **options
+            expression, search_query, config=config, start_sel=START, stop_sel=STOP, **options
         )
 
     shown = {
@@ -198,27 +290,39 @@ def _search_postgres(query: str, user, page) -> Page:
             body_headline=headline("body", max_words=40, min_words=15, max_fragments=2),
         )
     }
-    amendment_ids = [best_amendment[pk][1] for pk in pks if pk in best_amendment]
+
+    def best(qs):
+        matched, rank = _matching(qs.filter(recommendation_id__in=pks), config, query)
+        return (
+            matched.annotate(rank=rank, headline=headline("body", max_words=30, min_words=10))
+            .select_related("recommendation__consultation")
+            .order_by("recommendation_id", "-rank", "-pk")
+            .distinct("recommendation_id")
+        )
+
     amendment_snippets = {
         a.recommendation_id: Snippet("amendment", _amendment_url(a), _marks(a.headline))
-        for a in Amendment.objects.filter(pk__in=amendment_ids)
-        .select_related("recommendation__consultation")
-        .annotate(headline=headline("body", max_words=30, min_words=10))
+        for a in best(amendments)
     }
-    comment_ids = [best_comment[pk][1] for pk in pks if pk in best_comment]
     comment_snippets = {
         c.recommendation_id: Snippet("comment", c.get_absolute_url(), _marks(c.headline))
-        for c in Comment.objects.filter(pk__in=comment_ids)
-        .select_related("recommendation__consultation")
-        .annotate(headline=headline("body", max_words=30, min_words=10))
+        for c in best(comments)
     }
     hits = []
-    for pk in pks:
+    for pk, score in ranked:
         r = shown[pk]
         matched = [s for s in (amendment_snippets.get(pk), comment_snippets.get(pk)) if s]
-        hits.append(Hit(r, _marks(r.title_headline), _marks(r.body_headline), matched, scores[pk]))
-    results.object_list = hits
-    return results
+        hits.append(
+            Hit(
+                r,
+                _marks(r.title_headline),
+                _marks(r.body_headline),
+                matched,
+                score,
+                _encode_cursor(score, pk),
+            )
+        )
+    return hits
 
 
 def _search_fallback(query: str, user, page) -> Page:

@@ -17,7 +17,12 @@ from .search import clean_query, search
 
 def search_page(request):
     query = clean_query(request.GET.get("q"))
-    page = search(query=query, user=request.user, page=request.GET.get("page"))
+    page = search(
+        query=query,
+        user=request.user,
+        page=request.GET.get("page"),
+        after=request.GET.get("after"),
+    )
     return render(request, "results/search.html", {"q": query, "search_q": query, "page": page})
 
 

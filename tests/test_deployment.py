@@ -231,7 +231,7 @@ def test_compose_runs_the_services_each_waiting_for_the_health_of_what_it_needs(
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
     assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
-    assert "8000:8000" in services["web"]["ports"]
+    assert "8000-8009:8000" in services["web"]["ports"]  # --scale web=N: one port each
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     # The worker answers a ping through the broker under its own node name.
     ping = _worker_healthcheck()
@@ -547,6 +547,37 @@ def test_production_serves_collected_static_files_through_whitenoise(tmp_path):
     assert served["status"] == 200
     assert "immutable" in served["cache_control"]
     assert served["body"] == (static_root / hashed).read_text()
+
+
+# Under the production settings a page goes out gzip-compressed to a client that accepts it
+# (the API's schema: served without the database).
+_SERVE_COMPRESSED = """
+import django, gzip, json
+django.setup()
+from django.conf import settings
+from django.test import Client
+client = Client(headers={"Host": "consult.example.org"})
+plain = client.get("/api/schema/?format=json", secure=True)
+packed = client.get("/api/schema/?format=json", secure=True, headers={"Accept-Encoding": "gzip"})
+print(json.dumps({
+    "middleware": settings.MIDDLEWARE,
+    "status": packed.status_code,
+    "encoding": packed.headers.get("Content-Encoding", ""),
+    "vary": packed.headers.get("Vary", ""),
+    "plain": plain.headers.get("Content-Encoding", ""),
+    "text": gzip.decompress(packed.content).decode() if packed.content[:2] == b"\\x1f\\x8b" else "",
+}))
+"""
+
+
+def test_production_compresses_pages():
+    result = _run([sys.executable, "-c", _SERVE_COMPRESSED], _environ(**PRODUCTION_ENV))
+    assert result.returncode == 0, result.stdout + result.stderr
+    served = json.loads(result.stdout.splitlines()[-1])
+    assert served["middleware"][1] == "django.middleware.gzip.GZipMiddleware"
+    assert served["status"] == 200 and served["encoding"] == "gzip"
+    assert "Accept-Encoding" in served["vary"] and served["plain"] == ""
+    assert '"openapi"' in served["text"]
 
 
 # --- the production settings -----------------------------------------------------------------

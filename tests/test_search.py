@@ -152,26 +152,86 @@ def test_staff_also_find_drafts(corpus, consultation_admin):
 
 @postgres_only
 @pytest.mark.django_db
-def test_each_table_is_searched_through_its_gin_expression_index(corpus):
-    from django.contrib.postgres.search import SearchQuery
-
-    query = SearchQuery(WORD, search_type="websearch", config=search_module.CONFIG)
-    vectors = search_module.search_vectors()
+def test_each_table_is_searched_through_the_gin_index_of_its_stored_vector(corpus):
     indexes = {
-        Recommendation: "results_recommendation_fts",
-        Amendment: "results_amendment_fts",
-        Comment: "results_comment_fts",
+        Recommendation: "results_recommendation_search_english",
+        Amendment: "results_amendment_search_english",
+        Comment: "results_comment_search_english",
     }
     # A handful of rows: left to itself the planner reads them all. Without sequential and
     # plain index scans (which could walk another index and filter), the match must come from
-    # a bitmap scan, and the only index that can answer `@@` is the GIN expression index.
-    # order_by(): the default ordering's joins are not what is being checked.
+    # a bitmap scan, and the only index that can answer `@@` is the stored vector's GIN index.
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         for model, index in indexes.items():
-            plan = model.objects.annotate(v=vectors[model]).filter(v=query).order_by().explain()
+            matched, _ = search_module._matching(model.objects.order_by(), "english", WORD)
+            plan = matched.explain()
             assert index in plan, plan
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_stored_vectors_follow_edits_and_the_readers_language(corpus):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import translation
+
+    anonymous = AnonymousUser()
+    comment = Comment.objects.get(recommendation=corpus["comment"])
+    comment.body = "Les hôpitaux doivent coopérer."
+    comment.save(update_fields=["body"])  # the trigger recomputes the vectors
+    assert "R-COMMENT" not in references(search(query=WORD, user=anonymous))
+    # French stemming for a French reader: "hôpital" finds "hôpitaux"; English does not.
+    with translation.override("fr"):
+        assert references(search(query="hôpital", user=anonymous)) == ["R-COMMENT"]
+    with translation.override("en"):
+        assert references(search(query="hôpital", user=anonymous)) == []
+    Recommendation.objects.filter(pk=corpus["none"].pk).update(title=f"Now {WORD}")
+    assert "R-NONE" in references(search(query=WORD, user=anonymous))
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_ranked_and_cut_in_sql_with_numbered_and_keyset_pages(
+    corpus, recommendation_factory, django_assert_num_queries, monkeypatch
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    monkeypatch.setattr(search_module, "PAGE_SIZE", 2)
+    pillar = corpus["title"].pillar
+    for n in range(3):  # the same score: the tie goes to the lower id
+        recommendation_factory(pillar=pillar, reference=f"TIE{n}", title=f"Tie {WORD} {n}")
+    everything = []
+    for number in (1, 2, 3, 4):
+        page = search(query=WORD, user=anonymous, page=number)
+        assert page.paginator.count == 8 and page.paginator.num_pages == 4
+        assert len(page.object_list) == 2  # LIMIT 2 in the ranking statement
+        everything += references(page)
+    assert len(everything) == len(set(everything)) == 8
+    assert everything[-1] == "R-COMMENT"
+    tied = [r for r in everything if r.startswith("TIE")]
+    assert tied == ["TIE0", "TIE1", "TIE2"]
+
+    # Keyset: following the cursors gives the same sequence, one query for the ranked rows.
+    followed, after = [], None
+    for number in (1, 2, 3, 4):
+        with django_assert_num_queries(4):
+            # The ranked page with its total; its recommendations with their headlines; the
+            # best amendment of each; the best comment of each.
+            page = search(query=WORD, user=anonymous, page=number, after=after)
+        followed += references(page)
+        after = page.next_cursor
+        assert page.number == number
+    assert followed == everything
+    # A rank added before the cursor does not shift the next page.
+    first = search(query=WORD, user=anonymous)
+    recommendation_factory(pillar=pillar, reference="NEW", title=f"{WORD} {WORD} {WORD}")
+    second = search(query=WORD, user=anonymous, page=2, after=first.next_cursor)
+    assert references(second) == everything[2:4]
+    # Past the end, or a cursor that is not one: a page as get_page gives it.
+    assert search(query=WORD, user=anonymous, page=99).number == 5
+    assert references(search(query=WORD, user=anonymous, after="zz")) == ["NEW", "R-TITLE"]
 
 
 # -- The fallback (any database) ----------------------------------------------------------------
@@ -230,9 +290,10 @@ def test_search_query_count_does_not_grow(
     for n in range(size):
         r = recommendation_factory(pillar=pillar, reference=f"M{n}", title=f"{WORD} {n}")
         Comment.objects.create(recommendation=r, author=author, body=WORD, body_html="x")
-    # Matches in recommendations, in amendments, in comments; then the page's recommendations,
-    # amendments and comments with their snippets; then the nav's consultation (kept a
-    # minute in the cache, emptied for each test).
-    with django_assert_num_queries(7):
+    # PostgreSQL: the ranked page with its total (one statement), then the page's
+    # recommendations, best amendments and best comments with their snippets. The fallback:
+    # matches in recommendations, in amendments, in comments, then the page's three. Then the
+    # nav's consultation (kept a minute in the cache, emptied for each test).
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 7):
         response = client.get(reverse("results:search"), {"q": WORD})
     assert response.content.decode().count('class="card search-hit"') == 5 + size

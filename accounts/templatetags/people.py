@@ -32,6 +32,17 @@ def person_url(context, pk: int) -> str:
 
 @register.simple_tag(takes_context=True)
 def person_name(context, person) -> SafeString:
+    """Rendered once per person and page: the dialogue's lists name the same people many
+    times (the rendering is kept in the render's context, as the person's URL is)."""
+    cache = context.render_context.dicts[0]
+    key = ("people:person_name", person.pk)
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = _person_name(context, person)
+    return html
+
+
+def _person_name(context, person) -> SafeString:
     name = escape(person.public_name)
     if person.deleted_at:
         return mark_safe(f'<span class="person">{name}</span>')  # noqa: S308 - escaped

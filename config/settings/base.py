@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # Serves /static/ from STATIC_ROOT under gunicorn (production.py stores it compressed
     # and with hashed names, so that it can be cached for ever).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A successful unsafe request replaces the public content's version (ETags, 304s).
+    "core.versioning.ContentVersionMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response of the site (static
     # files run nothing; Referrer-Policy and Cross-Origin-Opener-Policy come from
     # SecurityMiddleware, settings below).
