@@ -74,6 +74,7 @@ MATRIX = [
     ("get", "/api/consultations/closed/synopsis/", None, ALL_200),
     ("get", C + "synopsis/", None, (404, 404, 404, 404, 404)),
     ("get", C + "opinion-groups/", None, ALL_200),
+    ("get", "/api/search/?q=patient", None, ALL_200),
     ("get", "/api/schema/", None, ALL_200),
     ("get", "/api/docs/", None, ALL_200),
     # Drafts: staff only (moderators and admins are staff).

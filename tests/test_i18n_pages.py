@@ -90,5 +90,5 @@ def test_the_api_the_csv_and_the_digest_name_the_groups_in_the_readers_language(
     }
     assert groups == {"Patientenorganisation", "Keine Gruppe angegeben"}, groups
     with translation.override("nl"):
-        header = report_csv(consultation_report(consultation=white_paper)).splitlines()[0]
+        header = "".join(report_csv(consultation_report(consultation=white_paper))).splitlines()[0]
     assert "Patiëntenorganisatie: endorse" in header and "Patient organisation" not in header

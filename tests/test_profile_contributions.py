@@ -172,10 +172,11 @@ def test_others_see_only_the_published_and_the_author_sees_the_rest_marked(
 
 
 @pytest.mark.django_db
-def test_comments_on_pages_others_cannot_open_are_left_out(
+def test_comments_on_pages_others_cannot_open_are_left_out_and_replies_to_hidden_ones_kept(
     client, stakeholder, reader, moderator, recommendation, recommendation_factory
 ):
-    # A published reply in a thread whose first comment is hidden: its permalink is a 404.
+    # A published reply in a thread whose first comment is hidden stays readable, under the
+    # placeholder (consultation.visibility): listed, and its permalink opens.
     root = comment(reader, recommendation, "Root.")
     reply = comment(stakeholder, recommendation, "Reply in a hidden thread.", parent=root)
     decide(moderator, root, Action.HIDE)
@@ -195,10 +196,10 @@ def test_comments_on_pages_others_cannot_open_are_left_out(
         assert content.moderation_state == ModerationState.PUBLISHED
 
     html = profile(client, stakeholder, viewer=reader)
-    assert listed(html) == [key(visible)]
-    assert "1 comment · 0 amendments · 0 positions" in html
+    assert listed(html) == [key(visible), key(reply)]
+    assert "2 comments · 0 amendments · 0 positions" in html
     client.logout()
-    assert client.get(reply.get_absolute_url()).status_code == 404  # what the rule follows
+    assert client.get(reply.get_absolute_url()).status_code == 200  # what the rule follows
 
 
 @pytest.mark.django_db

@@ -2,6 +2,9 @@
 
 from rest_framework import serializers
 
+from ..fields import StrictCharField
+from .base import MAX_NUMBER
+
 
 class SnippetSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["amendment", "comment"])
@@ -16,3 +19,10 @@ class SearchHitSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="Escaped HTML, the matches in <mark>.")
     summary = serializers.CharField(help_text="Escaped HTML, the matches in <mark>.")
     matched = SnippetSerializer(many=True)
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = StrictCharField(required=False, allow_blank=True, help_text="The words to find.")
+    page = serializers.IntegerField(
+        required=False, default=1, min_value=1, max_value=MAX_NUMBER, help_text="The page."
+    )

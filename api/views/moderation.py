@@ -52,7 +52,9 @@ class Moderates(permissions.BasePermission):
 
 
 def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
+    # A query string as a plain dict: an empty `?consultation=` is then refused as blank,
+    # not taken for a missing parameter (as DRF reads an HTML form's empty fields).
+    serializer = serializer_class(data=data.dict() if hasattr(data, "dict") else data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 

@@ -1,13 +1,13 @@
 """Search over recommendations, amendments and comments: the web search's own function
 (results.search.search), so the API finds what the page finds, for the same person."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.views import APIView
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import GenericAPIView
 
 from results.search import clean_query, search
 
-from ..serializers.search import SearchHitSerializer
+from ..pagination import SelectorPagePagination
+from ..serializers.search import SearchHitSerializer, SearchQuerySerializer
 from .base import page_response
 
 
@@ -20,20 +20,18 @@ from .base import page_response
         "`<mark>`. Only what everyone reads is searched: published amendments and comments, "
         "in consultations the requester may see. An empty `q` gives an empty page."
     ),
-    parameters=[
-        OpenApiParameter("q", str, description="The words to find."),
-        OpenApiParameter("page", int, description="The page of results."),
-    ],
+    parameters=[SearchQuerySerializer],
     responses=SearchHitSerializer(many=True),
 )
-class SearchView(APIView):
+class SearchView(GenericAPIView):
     http_method_names = ["get", "head"]
+    pagination_class = SelectorPagePagination  # for the schema: the page is the selector's
+    serializer_class = SearchHitSerializer
 
     def get(self, request, *args, **kwargs):
-        page = request.query_params.get("page", "1")
-        if not page.isdigit() or int(page) < 1:
-            raise serializers.ValidationError({"page": "A page number: 1, 2, ..."})
-        query = clean_query(request.query_params.get("q"))
-        results = search(query=query, user=request.user, page=page)
+        params = SearchQuerySerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        query = clean_query(params.validated_data.get("q"))
+        results = search(query=query, user=request.user, page=params.validated_data["page"])
         data = SearchHitSerializer(results.object_list, many=True, context={"request": request})
         return page_response(request, results, data.data)

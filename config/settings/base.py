@@ -386,5 +386,6 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.Notification.Kind",
         "ContentKindEnum": "api.serializers.KIND_CHOICES",
         "ModerationStateEnum": "consultation.models.ModerationState",
+        "ReportReasonEnum": "consultation.models.ReportReason",
     },
 }
