@@ -4,6 +4,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 
+from recommendations.models import Recommendation
 from results.search import clean_query, search
 
 from ..pagination import SelectorPagePagination
@@ -27,6 +28,7 @@ class SearchView(GenericAPIView):
     http_method_names = ["get", "head"]
     pagination_class = SelectorPagePagination  # for the schema: the page is the selector's
     serializer_class = SearchHitSerializer
+    queryset = Recommendation.objects.none()  # for the schema: the search reads
 
     def get(self, request, *args, **kwargs):
         params = SearchQuerySerializer(data=request.query_params.dict())
