@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 from inflection import underscore
 from pytest_factoryboy import register
 
@@ -38,6 +39,15 @@ def account_email_inline(monkeypatch):
     from accounts.tasks import send_account_email
 
     monkeypatch.setattr(send_account_email, "delay", send_account_email)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request's language stays active on its thread after the response (LocaleMiddleware
+    activates, nothing deactivates): each test starts in the site's default language."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
