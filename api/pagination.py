@@ -1,13 +1,15 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
+MAX_PAGE_SIZE = 100
+
 
 class PageNumberPagination(BasePageNumberPagination):
     """?page=<n>&page_size=<1..100>; 50 by default, as the recommendation list page."""
 
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request):
         """A page_size that is not a whole number of at least 1 is a 400, not ignored; one
@@ -32,7 +34,8 @@ class PageNumberPagination(BasePageNumberPagination):
 
 
 class SelectorPagePagination(BasePageNumberPagination):
-    """The dialogue's lists are pages of consultation.selectors, whose sizes are the web
-    pages' own: only ?page=<n>. (Used by the schema; the views build the page themselves.)"""
+    """The dialogue's lists are pages of consultation.selectors, whose default sizes are the
+    web pages' own; their query serializers take ?page= and ?page_size=. (Used by the schema;
+    the views build the page themselves.)"""
 
     page_size_query_param = None

@@ -137,7 +137,11 @@ def position_summary(*, recommendation: Recommendation) -> PositionSummary:
 
 
 def position_page(
-    *, recommendation: Recommendation, page: int | str | None = 1, viewer=None
+    *,
+    recommendation: Recommendation,
+    page: int | str | None = 1,
+    viewer=None,
+    per_page: int = POSITIONS_PER_PAGE,
 ) -> Page:
     """Positions with their reasons, newest first (two queries: count and page)."""
     positions = (
@@ -146,7 +150,7 @@ def position_page(
         .select_related(*AUTHOR_FIELDS, "version")
         .order_by("-updated_at", "-pk")
     )
-    return Paginator(positions, POSITIONS_PER_PAGE).get_page(page)
+    return Paginator(positions, per_page).get_page(page)
 
 
 def _count_of(rows: QuerySet) -> Coalesce:

@@ -116,6 +116,7 @@ def comment_thread_page(
     viewer=None,
     replies_per_thread: int | None = REPLIES_PER_THREAD,
     after: int | str | None = None,
+    per_page: int = THREADS_PER_PAGE,
 ) -> Page:
     """A page of threads: top-level comments, each with `.children` (nested replies, oldest
     first, at most `replies_per_thread` of them; None: all), `.more_replies` and
@@ -134,10 +135,10 @@ def comment_thread_page(
         .annotate(reply_count=_published_reply_count())
         .order_by(*COMMENT_ORDERS[order])
     )
-    paginator = Paginator(top, THREADS_PER_PAGE)
+    paginator = Paginator(top, per_page)
     cursor = int(after) if str(after or "").isdigit() and str(page or "").isdigit() else None
     if cursor is not None and 1 < int(page) <= paginator.num_pages:
-        rows = list(top.filter(_after(top.order_by(), order, cursor))[:THREADS_PER_PAGE])
+        rows = list(top.filter(_after(top.order_by(), order, cursor))[:per_page])
         # A cursor that is no thread here (removed, or typed) finds nothing: the page by number.
         threads = Page(rows, int(page), paginator) if rows else paginator.get_page(page)
     else:

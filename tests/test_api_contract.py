@@ -7,6 +7,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from rest_framework.test import APIClient
 
 from api.services import api_token_create
+from consultation import services
 from tests.test_api import error_of
 
 COMMENTS = "/api/consultations/demo/recommendations/P1-R1/comments/"
@@ -176,3 +177,21 @@ def test_a_body_naming_a_decision_that_does_not_exist_is_a_400_on_that_field(sta
     response = api.post("/api/moderation/appeals/", {"decision": 999, "text": "No."}, format="json")
     assert response.status_code == 400
     assert error_of(response)["codes"] == {"decision": ["does_not_exist"]}
+
+
+@pytest.mark.django_db
+def test_the_dialogues_lists_take_a_page_size(recommendation, make_person):
+    """Comments (threads) and positions: ?page_size= from 1 to 100, else a 400 naming it."""
+    api = APIClient()
+    people = [make_person(f"p{n}@example.org") for n in range(3)]
+    for person in people:
+        services.comment_create(author=person, recommendation=recommendation, body="A thread.")
+        services.position_take(author=person, recommendation=recommendation, stance="endorse")
+    base = f"/api/consultations/{recommendation.consultation.slug}/recommendations/"
+    base += f"{recommendation.reference}/"
+    for path in ("comments/", "positions/"):
+        page = api.get(f"{base}{path}?page_size=2").json()
+        assert (page["count"], len(page["results"])) == (3, 2) and "page_size=2" in page["next"]
+        for bad in ("0", "101", "x"):
+            response = api.get(f"{base}{path}?page_size={bad}")
+            assert response.status_code == 400 and "page_size" in error_of(response)["codes"]

@@ -7,6 +7,7 @@ from .base import (  # noqa: F401
     IdField,
     PageQuerySerializer,
     PersonSerializer,
+    SizedPageQuerySerializer,
 )
 from .content import (  # noqa: F401
     AttributionSerializer,

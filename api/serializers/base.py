@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from ..pagination import MAX_PAGE_SIZE
+
 # Database integers: larger numbers are not found rather than an error of the database's.
 MAX_ID = 2**63 - 1
 MAX_NUMBER = 2**31 - 1
@@ -37,6 +39,18 @@ class PersonSerializer(serializers.Serializer):
 
 
 class PageQuerySerializer(serializers.Serializer):
-    """?page=<n> of the lists whose page size is fixed (the dialogue's, the moderators')."""
+    """?page=<n> of the lists whose page size is fixed (the moderators')."""
 
     page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
+
+
+class SizedPageQuerySerializer(PageQuerySerializer):
+    """?page=<n>&page_size=<1..100> of the dialogue's lists (their default size is the web
+    page's own)."""
+
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        help_text="Items a page (threads, for the comments); left out, the web page's size.",
+    )

@@ -7,7 +7,7 @@ from consultation.models import Amendment, Comment, Position, ReportReason
 from consultation.visibility import FULL, PLACEHOLDER, comment_display
 
 from ..fields import StrictCharField
-from .base import MAX_NUMBER, IdField, PersonSerializer
+from .base import IdField, PersonSerializer, SizedPageQuerySerializer
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -83,14 +83,13 @@ class CommentThreadSerializer(CommentSerializer):
         return CommentSerializer(ordered, many=True, context=self.context).data
 
 
-class CommentThreadQuerySerializer(serializers.Serializer):
+class CommentThreadQuerySerializer(SizedPageQuerySerializer):
     order = serializers.ChoiceField(
         choices=["oldest", "newest", "most-replied"], default="oldest", required=False
     )
     amendment = IdField(
         required=False, help_text="The threads on this amendment instead of the recommendation."
     )
-    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
     after = IdField(
         required=False,
         help_text="With `page`: the threads after this one (keyset paging, as the `next` "

@@ -35,10 +35,10 @@ from ..serializers import (
     CommentThreadQuerySerializer,
     CommentThreadSerializer,
     DecisionSerializer,
-    PageQuerySerializer,
     PositionBreakdownSerializer,
     PositionSerializer,
     PositionTakeSerializer,
+    SizedPageQuerySerializer,
 )
 from .base import RecommendationScoped, is_schema_generation, page_response
 
@@ -150,6 +150,7 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             viewer=request.user,
             replies_per_thread=None,  # the API's thread holds every reply
             after=query.get("after"),
+            per_page=query.get("page_size", selectors.THREADS_PER_PAGE),
         )
         data = CommentThreadSerializer(
             page.object_list, many=True, context=self.get_serializer_context()
@@ -217,13 +218,14 @@ class PositionViewSet(DialogueViewSet):
     pagination_class = SelectorPagePagination
     contribute_actions = ("create", "mine_change", "mine_withdraw")
 
-    @extend_schema(parameters=[PageQuerySerializer], responses=PositionSerializer(many=True))
+    @extend_schema(parameters=[SizedPageQuerySerializer], responses=PositionSerializer(many=True))
     def list(self, request, *args, **kwargs):
-        query = _input(PageQuerySerializer, request.query_params)
+        query = _input(SizedPageQuerySerializer, request.query_params)
         page = selectors.position_page(
             recommendation=self.recommendation,
             page=query.get("page", 1),
             viewer=request.user,
+            per_page=query.get("page_size", selectors.POSITIONS_PER_PAGE),
         )
         data = PositionSerializer(page.object_list, many=True).data
         return page_response(request, page, data)
