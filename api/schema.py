@@ -150,6 +150,7 @@ NO_NULL_CHARACTER = "^[^\\u0000]*$"
 
 
 def _walk(node):
+    """Every object in a schema, depth first (the contract tests walk it too)."""
     if isinstance(node, dict):
         yield node
         for value in node.values():

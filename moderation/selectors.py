@@ -15,14 +15,6 @@ from accounts.models import User
 from consultation.models import Comment, ModerationState
 from recommendations.models import Consultation
 
-from .log import (  # noqa: F401 - the log's reads (moderation/log.py), found here with the rest
-    CSV_HEADER,
-    LogFilters,
-    log_actors,
-    log_csv,
-    log_page,
-    log_rows,
-)
 from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate, label_lower
 
 State = ModerationState
@@ -394,6 +386,3 @@ def last_suspension(person) -> ModerationAction | None:
         .select_related("actor")
         .first()
     )
-
-
-# -- The log --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import spreadsheets
 from core.forms import add_service_errors
 
+from . import log as audit_log
 from . import notices, selectors, services
 from .forms import (
     ACTION_LABELS,
@@ -436,10 +437,10 @@ def report(request, kind, pk):
 def log(request):
     _require(request, "moderation.view_log")
     consultations = list(selectors.queue_consultations())
-    filters = selectors.LogFilters.from_params(request.GET, consultations)
+    filters = audit_log.LogFilters.from_params(request.GET, consultations)
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(
-            spreadsheets.stream(selectors.log_csv(filters=filters)),
+            spreadsheets.stream(audit_log.log_csv(filters=filters)),
             content_type="text/csv; charset=utf-8",
         )
         name = f"moderation-log-{timezone.localdate():%Y-%m-%d}.csv"
@@ -451,12 +452,12 @@ def log(request):
         request,
         "moderation/log.html",
         {
-            "page": selectors.log_page(filters=filters, page=request.GET.get("page")),
+            "page": audit_log.log_page(filters=filters, page=request.GET.get("page")),
             "filters": filters,
             "consultations": consultations,
             "actions": Action.choices,
             "kinds": KIND_PLURALS,
-            "actors": selectors.log_actors(),
+            "actors": audit_log.log_actors(),
             "query": query.urlencode(),
         },
     )

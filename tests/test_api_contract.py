@@ -6,6 +6,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from rest_framework.test import APIClient
 
+from api.schema import _walk
 from api.services import api_token_create
 from consultation import services
 from tests.test_api import error_of
@@ -23,16 +24,6 @@ def schema(django_db_blocker):
 
 def _operation(schema, path, method):
     return schema["paths"][path][method]
-
-
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
 
 
 def test_the_schema_is_strictly_valid_openapi_3_1(schema):

@@ -164,7 +164,7 @@ def test_queue_query_count_does_not_grow(world, make_person, django_assert_num_q
     )
 
 
-# The log (moderation.selectors.log_page): the count, then the page with its actors, the
+# The log (moderation.log.log_page): the count, then the page with its actors, the
 # people it is about and the consultations in one join (2).
 LOG_PAGE = 2
 LOG = {

@@ -12,7 +12,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.rules import two_factor_missing
-from moderation import selectors, services
+from moderation import log, selectors, services
 from moderation.models import KINDS, Appeal, ModerationAction
 
 from ..pagination import SelectorPagePagination
@@ -196,7 +196,7 @@ class LogView(GenericAPIView):
     @extend_schema(parameters=[LogQuerySerializer], responses=ModerationActionSerializer(many=True))
     def get(self, request, *args, **kwargs):
         query = _valid(LogQuerySerializer, request.query_params)
-        filters = selectors.LogFilters(
+        filters = log.LogFilters(
             action=query.get("action", ""),
             kind=query.get("kind", ""),
             consultation=_consultation(query.get("consultation")),
@@ -204,7 +204,7 @@ class LogView(GenericAPIView):
             since=query["since"].isoformat() if query.get("since") else "",
             until=query["until"].isoformat() if query.get("until") else "",
         )
-        page = selectors.log_page(filters=filters, page=query.get("page", 1))
+        page = log.log_page(filters=filters, page=query.get("page", 1))
         data = ModerationActionSerializer(page.object_list, many=True).data
         return page_response(request, page, data)
 
