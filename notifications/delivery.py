@@ -1,11 +1,10 @@
 """How sending fails: what a task retries (with backoff) and what counts as final. Shared by
-the notification e-mails and the digests (whose batches claim and retry the same way)."""
+the outbox's e-mails and the digests (each claims with a lease of its own)."""
 
 import random
 import smtplib
 
 from django.conf import settings
-from django.utils import timezone
 
 # What a task retries (with backoff): the mail server's and the network's temporary failures.
 SEND_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -15,12 +14,6 @@ def max_attempts() -> int:
     """Sends of one message before a temporary failure counts as final (a task's retries
     plus its first run)."""
     return getattr(settings, "DIGEST_MAX_ATTEMPTS", 5)
-
-
-def claim_stale_after() -> timezone.timedelta:
-    """How long a claimed, unsent message waits before another run may take it over: longer
-    than a batch may run (its hard time limit), so that a live worker's claim is never taken."""
-    return timezone.timedelta(minutes=getattr(settings, "DIGEST_CLAIM_STALE_MINUTES", 30))
 
 
 def is_permanent(exc: BaseException) -> bool:
