@@ -25,7 +25,7 @@ from core.markup import render_markdown
 from moderation.models import Flag
 from recommendations.models import Consultation, Recommendation, RecommendationVersion
 
-from .copying import Copier, next_id, reset_sequence
+from .copying import Copier, indexes_set_aside, next_id, reset_sequence
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def load(size_name: str, *, seed: int = 19) -> dict:
     rng = random.Random(f"{seed}-{size_name}-{have_people}")
     texts = Texts(rng)
     added = {"people": 0, "positions": 0, "comments": 0, "flags": 0}
-    with transaction.atomic():
+    with transaction.atomic(), indexes_set_aside(User, Position, Comment, Flag):
         new_people = max(0, target.people - have_people)
         if new_people:
             first, end = _people(rng, have_people, new_people, now)
