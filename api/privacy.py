@@ -1,7 +1,9 @@
 """What the API holds about a person: their personal tokens (never the keys nor the keys'
 hashes in the download) and the idempotency keys of their writes; deleting the account
-deletes them."""
+deletes them. Other people's kept answers (a moderator's, a reply's) that named them name
+"Former participant" instead, as the same request would answer now."""
 
+from accounts.models import PSEUDONYM
 from core import privacy
 
 from .models import ApiToken, IdempotencyKey
@@ -32,4 +34,19 @@ def _erase(user) -> None:
     IdempotencyKey.objects.filter(user=user).delete()
 
 
-privacy.register(models=["api.ApiToken", "api.IdempotencyKey"], export=_export, erase=_erase)
+def _forget(user, words) -> None:
+    # Kept 24 hours, for retries: replayed as they are, so rewritten rather than deleted (a
+    # retry must still find its key, or it would write twice). Few rows: read in Python (a
+    # body is bytes, which no lookup searches alike on every database).
+    rewritten = []
+    for row in IdempotencyKey.objects.only("pk", "body").iterator():
+        body = bytes(row.body).decode("utf-8", "replace")
+        if privacy.names_any(body, words):
+            row.body = privacy.unname(body, words, PSEUDONYM).encode()
+            rewritten.append(row)
+    IdempotencyKey.objects.bulk_update(rewritten, ["body"], batch_size=500)
+
+
+privacy.register(
+    models=["api.ApiToken", "api.IdempotencyKey"], export=_export, erase=_erase, forget=_forget
+)

@@ -7,15 +7,23 @@ system check (core.checks) fails if a model with a foreign key to the user is in
         models=["consultation.Follow", ...],   # the models whose personal data it covers
         export=lambda user: {"follows": [...]},  # keys of the download
         erase=lambda user: ...,                # in the deletion's transaction
+        forget=lambda user, words: ...,        # texts that copied the name or an address
     )
+
+`forget` is for the rows that copied the person's name or an e-mail address as text where
+no foreign key leads to them (a message waiting in the outbox, a mail server's error, a stored
+API answer, the admin's history): it is given those words (the display name and every address,
+as they were before the deletion) and cancels, empties or rewrites what holds them.
 """
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import Q
 
 
 @dataclass
@@ -23,6 +31,7 @@ class Hook:
     models: list[str]
     export: Callable[[Any], dict[str, Any]] | None = None
     erase: Callable[[Any], None] | None = None
+    forget: Callable[[Any, Sequence[str]], None] | None = None
     order: int = field(default=0)
 
 
@@ -34,8 +43,11 @@ def register(
     models: list[str],
     export: Callable[[Any], dict[str, Any]] | None = None,
     erase: Callable[[Any], None] | None = None,
+    forget: Callable[[Any, Sequence[str]], None] | None = None,
 ) -> None:
-    HOOKS.append(Hook(models=list(models), export=export, erase=erase, order=len(HOOKS)))
+    HOOKS.append(
+        Hook(models=list(models), export=export, erase=erase, forget=forget, order=len(HOOKS))
+    )
 
 
 def export(user) -> dict[str, Any]:
@@ -47,11 +59,44 @@ def export(user) -> dict[str, Any]:
     return data
 
 
-def erase(user) -> None:
-    """Every app erases what it holds about the person (the account itself is accounts')."""
-    for hook in _in_app_order():
+def erase(user, *, words: Sequence[str] = ()) -> None:
+    """Every app erases what it holds about the person (the account itself is accounts'),
+    then forgets the texts that named them: `words`, their name and addresses."""
+    hooks = _in_app_order()
+    for hook in hooks:
         if hook.erase is not None:
             hook.erase(user)
+    words = sorted({w.strip() for w in words if w and w.strip()}, key=len, reverse=True)
+    for hook in hooks:
+        if hook.forget is not None and words:
+            hook.forget(user, words)
+
+
+def unname(text: str, words: Sequence[str], replacement: str) -> str:
+    """`text` with every one of `words` (whatever the case of its letters) replaced."""
+    for word in words:
+        text = re.sub(re.escape(word), replacement, text, flags=re.IGNORECASE)
+    return text
+
+
+def rows_unname(queryset, fields: Sequence[str], words: Sequence[str], replacement: str) -> int:
+    """Rewrite the text `fields` of the rows that hold one of `words`; how many were."""
+    naming = Q()
+    for name in fields:
+        for word in words:
+            naming |= Q(**{f"{name}__icontains": word})
+    rows = list(queryset.filter(naming).only("pk", *fields))
+    for row in rows:
+        for name in fields:
+            limit = queryset.model._meta.get_field(name).max_length
+            setattr(row, name, unname(getattr(row, name), words, replacement)[:limit])
+    queryset.model.objects.bulk_update(rows, list(fields), batch_size=500)
+    return len(rows)
+
+
+def names_any(text: str, words: Sequence[str]) -> bool:
+    folded = text.casefold()
+    return any(word.casefold() in folded for word in words)
 
 
 def _in_app_order() -> list[Hook]:
