@@ -72,11 +72,16 @@ def erase(user, *, words: Sequence[str] = ()) -> None:
             hook.forget(user, words)
 
 
+def _pattern(words: Sequence[str]) -> re.Pattern:
+    """Any of `words`, whole (a name "Al" is not the "al" of "Already"), whatever the case of
+    its letters."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def unname(text: str, words: Sequence[str], replacement: str) -> str:
-    """`text` with every one of `words` (whatever the case of its letters) replaced."""
-    for word in words:
-        text = re.sub(re.escape(word), replacement, text, flags=re.IGNORECASE)
-    return text
+    """`text` with every one of `words` replaced."""
+    return _pattern(words).sub(replacement, text) if words else text
 
 
 def rows_unname(queryset, fields: Sequence[str], words: Sequence[str], replacement: str) -> int:
@@ -85,7 +90,11 @@ def rows_unname(queryset, fields: Sequence[str], words: Sequence[str], replaceme
     for name in fields:
         for word in words:
             naming |= Q(**{f"{name}__icontains": word})
-    rows = list(queryset.filter(naming).only("pk", *fields))
+    rows = [
+        row
+        for row in queryset.filter(naming).only("pk", *fields)
+        if any(names_any(getattr(row, name), words) for name in fields)
+    ]
     for row in rows:
         for name in fields:
             limit = queryset.model._meta.get_field(name).max_length
@@ -95,8 +104,7 @@ def rows_unname(queryset, fields: Sequence[str], words: Sequence[str], replaceme
 
 
 def names_any(text: str, words: Sequence[str]) -> bool:
-    folded = text.casefold()
-    return any(word.casefold() in folded for word in words)
+    return bool(words) and _pattern(words).search(text) is not None
 
 
 def _in_app_order() -> list[Hook]:

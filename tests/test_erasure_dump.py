@@ -24,6 +24,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import account_delete, invitation_accept, invitation_create
 from consultation import services as dialogue
+from core import privacy
 from digests import services as digests
 from digests.models import DigestRecord
 from moderation import services as moderation
@@ -381,3 +382,29 @@ def test_undelivered_mail_to_an_erased_address_is_cancelled_never_sent(
     outbox.outbox_deliver(outbox.outbox_due())
     assert mail.outbox == []
     assert_nothing_left()
+
+
+def test_a_name_is_replaced_whole_whatever_its_case():
+    """A short name is not the start of another word; an address is replaced in any case."""
+    words = ["Al", "al@example.org"]
+    text = "Already, AL wrote from AL@Example.org; Alma and Al-Anon stay."
+    assert privacy.unname(text, words, "X") == "Already, X wrote from X; Alma and X-Anon stay."
+    assert not privacy.names_any("Already Alma", words)
+
+
+@pytest.mark.django_db
+def test_a_message_cancelled_while_a_worker_sends_it_is_not_retried(monkeypatch):
+    from notifications import emails
+
+    pk = outbox.outbox_add_rendered(
+        {"subject": "Code", "body": "1234", "to": [EMAIL], "alternatives": []}
+    )
+
+    def deleted_meanwhile_then_the_server_drops_the_line(**message):
+        Outbox.objects.filter(pk=pk).update(status=Outbox.Status.CANCELLED, payload={})
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(emails, "send_rendered", deleted_meanwhile_then_the_server_drops_the_line)
+    outbox.outbox_deliver([pk])
+    assert Outbox.objects.get(pk=pk).status == Outbox.Status.CANCELLED
+    assert outbox.outbox_due() == []
