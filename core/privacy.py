@@ -7,13 +7,15 @@ system check (core.checks) fails if a model with a foreign key to the user is in
         models=["consultation.Follow", ...],   # the models whose personal data it covers
         export=lambda user: {"follows": [...]},  # keys of the download
         erase=lambda user: ...,                # in the deletion's transaction
-        forget=lambda user, words: ...,        # texts that copied the name or an address
+        forget=lambda user, names, addresses: ...,  # texts that copied them
     )
 
 `forget` is for the rows that copied the person's name or an e-mail address as text where
 no foreign key leads to them (a message waiting in the outbox, a mail server's error, a stored
-API answer, the admin's history): it is given those words (the display name and every address,
-as they were before the deletion) and cancels, empties or rewrites what holds them.
+API answer, the admin's history): it is given their names and addresses as they were before
+the deletion, and cancels, empties or rewrites what holds them. An address is distinctive
+and may be replaced wherever it stands; a name may be someone else's too ("Sam"), so a hook
+replaces it only where it stands for the person (a row about them, an author's name field).
 """
 
 import re
@@ -31,7 +33,7 @@ class Hook:
     models: list[str]
     export: Callable[[Any], dict[str, Any]] | None = None
     erase: Callable[[Any], None] | None = None
-    forget: Callable[[Any, Sequence[str]], None] | None = None
+    forget: Callable[[Any, Sequence[str], Sequence[str]], None] | None = None
     order: int = field(default=0)
 
 
@@ -43,7 +45,7 @@ def register(
     models: list[str],
     export: Callable[[Any], dict[str, Any]] | None = None,
     erase: Callable[[Any], None] | None = None,
-    forget: Callable[[Any, Sequence[str]], None] | None = None,
+    forget: Callable[[Any, Sequence[str], Sequence[str]], None] | None = None,
 ) -> None:
     HOOKS.append(
         Hook(models=list(models), export=export, erase=erase, forget=forget, order=len(HOOKS))
@@ -59,17 +61,23 @@ def export(user) -> dict[str, Any]:
     return data
 
 
-def erase(user, *, words: Sequence[str] = ()) -> None:
+def erase(user, *, names: Sequence[str] = (), addresses: Sequence[str] = ()) -> None:
     """Every app erases what it holds about the person (the account itself is accounts'),
-    then forgets the texts that named them: `words`, their name and addresses."""
+    then forgets the texts that copied their `names` and `addresses`."""
     hooks = _in_app_order()
     for hook in hooks:
         if hook.erase is not None:
             hook.erase(user)
-    words = sorted({w.strip() for w in words if w and w.strip()}, key=len, reverse=True)
+    names, addresses = _distinct(names), _distinct(addresses)
     for hook in hooks:
-        if hook.forget is not None and words:
-            hook.forget(user, words)
+        if hook.forget is not None and (names or addresses):
+            hook.forget(user, names, addresses)
+
+
+def _distinct(words: Sequence[str]) -> list[str]:
+    """Each word once whatever its case, the longest first (replaced before its parts)."""
+    unique = {w.strip().casefold(): w.strip() for w in words if w and w.strip()}
+    return sorted(unique.values(), key=len, reverse=True)
 
 
 def _pattern(words: Sequence[str]) -> re.Pattern:

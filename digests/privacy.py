@@ -23,8 +23,8 @@ def _export(user) -> dict:
     }
 
 
-def _forget(user, words) -> None:
-    privacy.rows_unname(DigestRecord.objects.all(), ["error"], words, "…")
+def _forget(user, names, addresses) -> None:
+    privacy.rows_unname(DigestRecord.objects.all(), ["error"], addresses, "…")
 
 
 privacy.register(models=["digests.DigestRecord"], export=_export, forget=_forget)

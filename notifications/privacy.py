@@ -49,9 +49,9 @@ def _erase(user) -> None:
     Notification.objects.filter(user=user).delete()
 
 
-def _forget(user, words) -> None:
+def _forget(user, names, addresses) -> None:
     # A message rendered whole (allauth's: a confirmation, a password reset, a sign-in code)
-    # and not sent yet holds the address and maybe the name: cancelled, its text dropped.
+    # and not sent yet holds the address (and maybe the name): cancelled, its text dropped.
     # The others are built when they are sent, and their builders send nothing to a deleted
     # account (sending.py, each app's notices.py).
     waiting = Outbox.objects.filter(
@@ -60,7 +60,7 @@ def _forget(user, words) -> None:
     cancelled = [
         row.pk
         for row in waiting.only("pk", "payload")
-        if privacy.names_any(str(row.payload), words)
+        if privacy.names_any(str(row.payload), addresses)
     ]
     Outbox.objects.filter(pk__in=cancelled).update(
         status=Outbox.Status.CANCELLED, payload={}, claimed_at=None
@@ -68,7 +68,7 @@ def _forget(user, words) -> None:
     # A refusal quotes the address it refused (SMTPRecipientsRefused): the error stays,
     # without it.
     for model in (Outbox, FailedEmail):
-        privacy.rows_unname(model.objects.all(), ["error"], words, ELLIPSIS)
+        privacy.rows_unname(model.objects.all(), ["error"], addresses, ELLIPSIS)
 
 
 privacy.register(

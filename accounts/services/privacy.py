@@ -7,14 +7,14 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core import privacy
 
 from ..hooks import stakeholder_group_changed
-from ..models import Invitation, User
+from ..models import User
+from ..selectors import invitations_naming
 
 
 def sessions_end(*, user: User, words: Sequence[str] = ()) -> int:
@@ -53,22 +53,14 @@ def account_delete(*, user: User) -> User:
         user.email,
         *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
     ]
-    # Invitations name the person: the one they accepted and any to their addresses.
-    email_q = Q()
-    for address in old_addresses:
-        email_q |= Q(email__iexact=address)
-    invitations = Invitation.objects.filter(Q(accepted_user=user) | email_q)
-    # The words that named them, for the texts that copied them (core.privacy's forget).
-    words = [
-        *old_addresses,
-        *invitations.values_list("email", flat=True),
-        user.display_name,
-        *invitations.values_list("name", flat=True),
-    ]
+    invitations = invitations_naming(user=user, addresses=old_addresses)
+    names = [user.display_name, *invitations.values_list("name", flat=True)]
+    addresses = [*old_addresses, *invitations.values_list("email", flat=True)]
 
     # What every other app holds about them (their privacy.py): follows, notifications,
-    # API tokens, messages waiting for them... in this transaction.
-    privacy.erase(user, words=words)
+    # API tokens, messages waiting for them, texts that copied their name... in this
+    # transaction.
+    privacy.erase(user, names=names, addresses=addresses)
     invitations.delete()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
