@@ -408,3 +408,27 @@ def test_a_message_cancelled_while_a_worker_sends_it_is_not_retried(monkeypatch)
     outbox.outbox_deliver([pk])
     assert Outbox.objects.get(pk=pk).status == Outbox.Status.CANCELLED
     assert outbox.outbox_due() == []
+
+
+@pytest.mark.django_db
+def test_a_name_someone_else_shares_stays_theirs(make_person, consultation_admin):
+    """The admin's history rows about the erased account name "Former participant"; a row
+    about another person who shares the first name keeps it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    sam = make_person("sam@example.org", display_name="Sam")
+    smith = make_person("smith@example.org", display_name="Sam Smith")
+    for person in (sam, smith):
+        LogEntry.objects.create(
+            user=consultation_admin,
+            content_type=ContentType.objects.get_for_model(User),
+            object_id=str(person.pk),
+            object_repr=str(person),
+            action_flag=2,
+            change_message='[{"changed": {"fields": ["Display name"]}}]',
+        )
+    account_delete(user=sam)
+    assert sorted(LogEntry.objects.values_list("object_repr", flat=True)) == [
+        "Former participant",
+        "Sam Smith",
+    ]
