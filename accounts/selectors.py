@@ -19,6 +19,15 @@ def invitation_list() -> QuerySet[Invitation]:
     )
 
 
+def invitations_naming(*, user: User, addresses: list[str]) -> QuerySet[Invitation]:
+    """The invitations that name the person: the one they accepted and any to their
+    addresses, whatever the case of the letters."""
+    to_them = Q(accepted_user=user)
+    for address in addresses:
+        to_them |= Q(email__iexact=address)
+    return Invitation.objects.filter(to_them)
+
+
 def user_data_export(*, user: User) -> dict[str, Any]:
     """Everything the platform holds about the person, for "Download my data" (GDPR art. 15
     and 20): their profile, preferences, consents, addresses and every contribution."""

@@ -1,6 +1,7 @@
 """What the digests hold about a person: the record of each digest sent to them. The records
 stay when the account is deleted (they name no one once the account is anonymised) and are
-forgotten after the retention (digest_records_clean_up)."""
+forgotten after the retention (digest_records_clean_up). A mail server's error that quoted
+their address keeps the error without it."""
 
 from core import privacy
 
@@ -22,4 +23,8 @@ def _export(user) -> dict:
     }
 
 
-privacy.register(models=["digests.DigestRecord"], export=_export)
+def _forget(user, names, addresses) -> None:
+    privacy.rows_unname(DigestRecord.objects.all(), ["error"], addresses, "…")
+
+
+privacy.register(models=["digests.DigestRecord"], export=_export, forget=_forget)

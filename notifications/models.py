@@ -108,6 +108,8 @@ class Outbox(models.Model):
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped (not wanted, or nothing to send)")
         FAILED = "failed", _("Failed")
+        # Its recipient deleted their account before it went out: never sent.
+        CANCELLED = "cancelled", _("Cancelled (the account was deleted)")
 
     class Channel(models.TextChoices):
         EMAIL = "email", pgettext_lazy("outbox channel", "E-mail")

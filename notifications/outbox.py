@@ -142,7 +142,8 @@ def outbox_deliver(ids: Sequence[int]) -> Delivered:
                     outcome = "failed"
                 else:
                     wait = delivery.backoff(row.attempts - 1)
-                    Outbox.objects.filter(pk=pk).update(
+                    # Unless cancelled meanwhile (its recipient's account deleted).
+                    Outbox.objects.filter(pk=pk, status=Outbox.Status.CLAIMED).update(
                         status=Outbox.Status.PENDING,
                         claimed_at=None,
                         available_at=timezone.now() + timezone.timedelta(seconds=wait),

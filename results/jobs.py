@@ -9,4 +9,5 @@ from . import services
 
 @shared_task
 def report_pdf_build(export_id: int) -> str:
-    return services.report_export_build(export_id=export_id).status
+    export = services.report_export_build(export_id=export_id)
+    return export.status if export is not None else "gone"

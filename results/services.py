@@ -41,9 +41,14 @@ def _progress(export_id: int, **fields) -> None:
     ReportExport.objects.filter(pk=export_id).update(**fields)
 
 
-def report_export_build(*, export_id: int) -> ReportExport:
-    """Make the PDF, saying how far it has got at each stage (the page shows it)."""
-    export = ReportExport.objects.select_related("consultation", "pillar").get(pk=export_id)
+def report_export_build(*, export_id: int) -> ReportExport | None:
+    """Make the PDF, saying how far it has got at each stage (the page shows it). None if the
+    row is gone (deleted with the account of someone it quotes: results.privacy)."""
+    export = (
+        ReportExport.objects.select_related("consultation", "pillar").filter(pk=export_id).first()
+    )
+    if export is None:
+        return None
     if export.status == ReportExport.Status.READY:
         return export
     _progress(export_id, status=ReportExport.Status.RUNNING, progress=5)
@@ -71,5 +76,4 @@ def report_export_build(*, export_id: int) -> ReportExport:
             pdf=content,
             finished_at=timezone.now(),
         )
-    export.refresh_from_db()
-    return export
+    return ReportExport.objects.filter(pk=export_id).first()

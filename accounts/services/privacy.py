@@ -1,23 +1,26 @@
 """A person's privacy rights: ending their sessions, deleting their account."""
 
 import secrets
+from collections.abc import Sequence
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core import privacy
 
 from ..hooks import stakeholder_group_changed
-from ..models import Invitation, User
+from ..models import User
+from ..selectors import invitations_naming
 
 
-def sessions_end(*, user: User) -> int:
-    """End every session of the person, wherever it was opened; returns how many.
+def sessions_end(*, user: User, words: Sequence[str] = ()) -> int:
+    """End every session of the person, wherever it was opened, and (`words`: their
+    addresses) every session not signed in that holds one of them (a sign-in code asked for,
+    a sign-up waiting for its confirmation); returns how many.
 
     Database-backed engines (db, cached_db) are searched; with other engines the sessions
     die anyway once the password has changed (the session's auth hash no longer matches).
@@ -28,7 +31,8 @@ def sessions_end(*, user: User) -> int:
     ended = 0
     model = store.get_model_class()
     for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+        data = session.get_decoded()
+        if data.get("_auth_user_id") == str(user.pk) or privacy.names_any(str(data), words):
             store(session_key=session.session_key).delete()
             ended += 1
     return ended
@@ -49,15 +53,15 @@ def account_delete(*, user: User) -> User:
         user.email,
         *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
     ]
+    invitations = invitations_naming(user=user, addresses=old_addresses)
+    names = [user.display_name, *invitations.values_list("name", flat=True)]
+    addresses = [*old_addresses, *invitations.values_list("email", flat=True)]
 
     # What every other app holds about them (their privacy.py): follows, notifications,
-    # API tokens... in this transaction.
-    privacy.erase(user)
-    # Invitations name the person: the one they accepted and any to their addresses.
-    email_q = Q()
-    for address in old_addresses:
-        email_q |= Q(email__iexact=address)
-    Invitation.objects.filter(Q(accepted_user=user) | email_q).delete()
+    # API tokens, messages waiting for them, texts that copied their name... in this
+    # transaction.
+    privacy.erase(user, names=names, addresses=addresses)
+    invitations.delete()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     if apps.is_installed("allauth.socialaccount"):
@@ -87,5 +91,5 @@ def account_delete(*, user: User) -> User:
     user.save()
     if before_group_id is not None:
         stakeholder_group_changed(user=user, before_group_id=before_group_id)
-    sessions_end(user=user)
+    sessions_end(user=user, words=old_addresses)
     return user
