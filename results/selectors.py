@@ -264,8 +264,9 @@ class ReportEntry:
     result: RecommendationResult
     original: RecommendationVersion | None
     changes: list[Change]
-    reasons: dict[str, list[Position]]  # group name -> representative reasons
-    key_comments: list[Comment]
+    # The printable report's quotes (consultation_report; none in report_data):
+    reasons: dict[str, list[Position]] = field(default_factory=dict)  # group name -> reasons
+    key_comments: list[Comment] = field(default_factory=list)
 
     @property
     def version_number(self) -> int | None:
@@ -287,7 +288,7 @@ class Participation:
 class Report:
     results: ConsultationResults
     entries: dict[int, ReportEntry]
-    participation: list[Participation]
+    participation: list[Participation] = field(default_factory=list)  # consultation_report's
 
     @property
     def by_pillar(self) -> list[tuple[Pillar, list[ReportEntry]]]:
@@ -389,9 +390,10 @@ def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Pa
     return [rows[key] for key in sorted(rows)]
 
 
-def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
-    """The results plus what the report quotes: wordings and their changes, representative
-    reasons, key comments and participation by group. A fixed number of queries (12)."""
+def report_data(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
+    """The results with each recommendation's wordings and their changes: what the CSV holds,
+    without the quotes and participation the printable report adds (`consultation_report`).
+    Seven queries: the results' six and the wordings."""
     results = consultation_results(consultation=consultation, pillar=pillar)
     ids = [r.recommendation.pk for r in results.recommendations]
     versions = defaultdict(list)
@@ -402,45 +404,44 @@ def consultation_report(*, consultation: Consultation, pillar: Pillar | None = N
         .order_by("recommendation_id", "number")
     ):
         versions[version.recommendation_id].append(version)
-
-    reasons = defaultdict(lambda: defaultdict(list))
-    for position in _reasons(ids):
-        group = position.author.stakeholder_group
-        reasons[position.recommendation_id][group.name if group else NO_GROUP].append(position)
-
-    comments = defaultdict(list)
-    for comment in _key_comments(ids):
-        comments[comment.recommendation_id].append(comment)
-
     entries = {}
     for result in results.recommendations:
-        pk = result.recommendation.pk
-        wordings = versions[pk]
-        changes = []
-        for before, after in pairwise(wordings):
-            amendment = getattr(after, "from_amendment", None)
-            changes.append(
+        wordings = versions[result.recommendation.pk]
+        entries[result.recommendation.pk] = ReportEntry(
+            result=result,
+            original=wordings[0] if wordings else None,
+            changes=[
                 Change(
-                    amendment=amendment,
+                    amendment=getattr(after, "from_amendment", None),
                     version=after,
                     title_diff=word_diff(before.title, after.title),
                     body_diff=word_diff(before.body, after.body),
                 )
-            )
-        group_names = [row.name for row in result.rows]
-        entries[pk] = ReportEntry(
-            result=result,
-            original=wordings[0] if wordings else None,
-            changes=changes,
-            reasons={
-                name: _representative(reasons[pk][name])
-                for name in group_names
-                if reasons[pk].get(name)
-            },
-            key_comments=comments[pk],
+                for before, after in pairwise(wordings)
+            ],
         )
-    return Report(
-        results=results,
-        entries=entries,
-        participation=_participation(consultation, pillar),
-    )
+    return Report(results=results, entries=entries)
+
+
+def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
+    """The report's data (`report_data`) plus what the printable report quotes: representative
+    reasons, key comments and participation by group. A fixed number of queries (12)."""
+    report = report_data(consultation=consultation, pillar=pillar)
+    ids = list(report.entries)
+    reasons = defaultdict(lambda: defaultdict(list))
+    for position in _reasons(ids):
+        group = position.author.stakeholder_group
+        reasons[position.recommendation_id][group.name if group else NO_GROUP].append(position)
+    comments = defaultdict(list)
+    for comment in _key_comments(ids):
+        comments[comment.recommendation_id].append(comment)
+    for pk, entry in report.entries.items():
+        by_group = reasons[pk]
+        entry.reasons = {
+            row.name: _representative(by_group[row.name])
+            for row in entry.result.rows
+            if by_group.get(row.name)
+        }
+        entry.key_comments = comments[pk]
+    report.participation = _participation(consultation, pillar)
+    return report

@@ -124,11 +124,15 @@ def _assert_constant(world, make_person, django_assert_num_queries, user, url, q
 # Moderates: the moderator's groups (moderation.view_queue), their TOTP authenticator
 # (two-factor authentication): 2 queries before the view's own.
 MODERATES = 2
-# The queue (moderation.selectors.queue_page), per kind shown: the contributions with their
-# open-report counts, then their open reports with the reporters (a prefetch: skipped when the
-# kind has none to show).
+# The queue (moderation.selectors.queue_page), per kind shown: the reported contributions
+# with their open-report counts, then their open reports with the reporters (a prefetch:
+# skipped when the kind has none reported).
 KIND = 2
 KIND_NONE_SHOWN = 1
+# In "everything" and "pending", per kind, the pending ones without reports: counted (up to
+# QUEUE_LIMIT), then read as far as the page goes (skipped when there are none).
+PENDING = 2
+PENDING_NONE = 1
 # The open appeals, with their decisions, contents and appellants (1).
 APPEALS = 1
 # The page's authors' histories: their contributions by state, one query a kind (3), and the
@@ -136,17 +140,22 @@ APPEALS = 1
 HISTORIES = 3 + 1
 # The consultation of ?consultation=<slug> (1).
 CONSULTATION = 1
+# Everything: comments reported and pending, amendments pending only, positions reported only.
+EVERYTHING = (KIND + PENDING) + (KIND_NONE_SHOWN + PENDING) + (KIND + PENDING_NONE)
 QUEUE = {
     # name: (query string, queries)
-    "everything": ("", MODERATES + 3 * KIND + APPEALS + HISTORIES),
-    "pending comments": ("?state=pending&kind=comment", MODERATES + KIND + HISTORIES),
+    "everything": ("", MODERATES + EVERYTHING + APPEALS + HISTORIES),
+    "pending comments": (
+        "?state=pending&kind=comment",
+        MODERATES + KIND_NONE_SHOWN + PENDING + HISTORIES,
+    ),
     "reported positions": ("?state=flagged&kind=position", MODERATES + KIND + HISTORIES),
     # only comments are hidden after reports here
     "hidden after reports": ("?state=hidden", MODERATES + KIND + 2 * KIND_NONE_SHOWN + HISTORIES),
     "appeals": ("?state=appeals&sort=oldest", MODERATES + APPEALS + HISTORIES),
     "one consultation": (
         "?consultation=open&sort=newest",
-        MODERATES + CONSULTATION + 3 * KIND + APPEALS + HISTORIES,
+        MODERATES + CONSULTATION + EVERYTHING + APPEALS + HISTORIES,
     ),
 }
 
