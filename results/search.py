@@ -17,8 +17,9 @@ statement: only the page's twenty rows reach Python, and only they get their sni
 (`ts_headline`). Amendments and comments are ranked CANDIDATES at most per source: the first
 found by the GIN index, so a word in half the comments costs what a rare word costs, and a
 rare word is found wherever it is; a recommendation that matches only through comments beyond
-the first CANDIDATES matching ones may be missed for a word that common. Pages go by number (OFFSET) or, following "Next", by keyset: the cursor is
-the last row's (score, id), so the next page starts after it whatever was added meanwhile.
+the first CANDIDATES matching ones may be missed for a word that common. Pages go by number
+(OFFSET) or, following "Next", by keyset: the cursor is the last row's (score, id), so the next
+page starts after it whatever was added meanwhile.
 
 Elsewhere (SQLite, the embedded default) a simple fallback: the words as typed, matched
 case-insensitively anywhere in the same fields; title matches first, then body or rationale,
