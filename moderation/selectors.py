@@ -5,7 +5,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -141,11 +152,11 @@ def _of_kind(kind: str, *, consultation: Consultation | None):
 
 def _reported(kind: str, *, state: str, consultation: Consultation | None):
     """The contributions of one kind with open reports, in the states `state` shows, with
-    their open reports (a prefetch). Driven by the open flags' partial index: a few rows, as
-    many as reports await a decision."""
-    open_flags = _open_flags(kind)
-    count = open_flags.order_by().values(kind).annotate(n=Count("pk")).values("n")
-    flags = Flag.objects.filter(resolved_at=None).select_related("flagger").order_by("created_at")
+    their number of open reports and the first one's date (`since`). Driven by the open
+    flags' partial index: as many rows as reports await a decision."""
+    open_flags = _open_flags(kind).order_by().values(kind)
+    count = open_flags.annotate(n=Count("pk")).values("n")
+    first = open_flags.annotate(at=Min("created_at")).values("at")
     return (
         _of_kind(kind, consultation=consultation)
         .filter(
@@ -155,23 +166,43 @@ def _reported(kind: str, *, state: str, consultation: Consultation | None):
         .annotate(
             flagged=Value(True),
             open_flag_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
+            since=Subquery(first),
         )
-        .select_related(*CONTENT_SELECT[kind])
-        .prefetch_related(Prefetch("flags", queryset=flags, to_attr="open_flags"))
     )
 
 
 def _unreported_pending(kind: str, *, consultation: Consultation | None):
-    """The pending contributions of one kind without open reports, oldest first: read in the
-    order of the pending rows' partial index (created_at), so a LIMIT stops the scan."""
+    """The pending contributions of one kind without open reports, read in the order of the
+    pending rows' partial index (created_at), so a LIMIT stops the scan."""
     return (
         _of_kind(kind, consultation=consultation)
         .filter(moderation_state=State.PENDING)
         .exclude(Exists(_open_flags(kind)))
-        .annotate(flagged=Value(False), open_flag_count=Value(0))
-        .select_related(*CONTENT_SELECT[kind])
-        .order_by("created_at", "pk")
+        .annotate(flagged=Value(False), open_flag_count=Value(0), since=F("created_at"))
     )
+
+
+# Each sort as the database orders a kind's contributions (`since`: the first open report's
+# date, or the contribution's for those without).
+SQL_ORDER = {
+    "flags": ("-open_flag_count", "since", "pk"),
+    "oldest": ("since", "pk"),
+    "newest": ("-since", "-pk"),
+}
+
+
+def _first(items, *, sort: str, count: int, kind: str, reported: bool) -> list:
+    """The first `count` of a kind's items in the sort's order, with what the page shows
+    (the reported ones with their open reports)."""
+    if not count:
+        return []
+    items = items.select_related(*CONTENT_SELECT[kind]).order_by(*SQL_ORDER[sort])
+    if reported:
+        flags = Flag.objects.filter(resolved_at=None).select_related("flagger")
+        items = items.prefetch_related(
+            Prefetch("flags", queryset=flags.order_by("created_at"), to_attr="open_flags")
+        )
+    return list(items[:count])
 
 
 def _open_appeals(*, consultation: Consultation | None):
@@ -245,51 +276,49 @@ def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
     """A page of the queue: contributions awaiting moderation or reported (with their open
     reports), and open appeals, with their authors' histories.
 
-    What grows with the site is kept out of the reads: the reported contributions and the
-    appeals are as many as await a decision; the pending contributions without reports are
-    counted up to QUEUE_LIMIT a kind and read only as far as the page goes (in created_at
-    order, which every sort keeps among them: they have no reports and their "since" is
-    their creation).
+    The queue is read only as far as the page goes: each kind's reported contributions and
+    its pending ones without reports, counted (up to QUEUE_LIMIT each) and then read in the
+    sort's order up to the page's end; the page is cut from their merge. Neither the rows of
+    the site nor the length of the queue changes what a page reads.
 
-    Queries: per kind shown, the reported contributions and their open reports (a prefetch,
-    skipped when there are none), and in "everything" and "pending" the unreported pending
-    ones, counted and read (4 at most each); the open appeals (1); for the page's authors,
-    their contributions by state and decisions (4).
+    Queries: per kind shown, the two counts, then each set's first rows (skipped when it
+    has none) with their open reports (a prefetch, skipped when none); the open appeals (1);
+    for the page's authors, their contributions by state and decisions (4).
     """
-    reported: list[QueueItem] = []
-    pending = {}
+    streams = []  # (kind, reported?, items): each kind's reported and unreported pending ones
     kinds = [] if filters.state == "appeals" else [filters.kind] if filters.kind else list(KINDS)
     for kind in kinds:
-        for content in _reported(kind, state=filters.state, consultation=filters.consultation):
-            reported.append(
-                QueueItem(
-                    kind=kind,
-                    content=content,
-                    open_flags=content.open_flag_count,
-                    flags=content.open_flags,
-                )
-            )
+        reported = _reported(kind, state=filters.state, consultation=filters.consultation)
+        streams.append((kind, True, reported))
         if filters.state in ("", "pending"):
-            pending[kind] = _unreported_pending(kind, consultation=filters.consultation)
+            pending = _unreported_pending(kind, consultation=filters.consultation)
+            streams.append((kind, False, pending))
+    counts = [stream.values("pk")[:QUEUE_LIMIT].count() for *_about, stream in streams]
+    items: list[QueueItem] = []
     if filters.state in ("", "appeals"):
         for appeal in _open_appeals(consultation=filters.consultation):
             kind = appeal.decision.content_kind
             if filters.kind and kind != filters.kind:
                 continue
-            reported.append(QueueItem(kind=kind, content=appeal.decision.content, appeal=appeal))
-    counts = {kind: qs.values("pk")[:QUEUE_LIMIT].count() for kind, qs in pending.items()}
-    total = len(reported) + sum(counts.values())
+            items.append(QueueItem(kind=kind, content=appeal.decision.content, appeal=appeal))
+    total = len(items) + sum(counts)
     number = page_number(page, total, QUEUE_PAGE_SIZE)
-    # Enough of each kind's unreported pending rows for this page, from the right end.
-    wanted = number * QUEUE_PAGE_SIZE
-    items = list(reported)
-    for kind, qs in pending.items():
-        if filters.sort == "newest":
-            qs = qs.order_by("-created_at", "-pk")
-        if counts[kind]:
-            items += [QueueItem(kind=kind, content=c) for c in qs[: min(wanted, counts[kind])]]
+    end = number * QUEUE_PAGE_SIZE
+    for (kind, reported, stream), count in zip(streams, counts, strict=True):
+        first = _first(
+            stream, sort=filters.sort, count=min(end, count), kind=kind, reported=reported
+        )
+        for content in first:
+            items.append(
+                QueueItem(
+                    kind=kind,
+                    content=content,
+                    open_flags=content.open_flag_count,
+                    flags=getattr(content, "open_flags", []),
+                )
+            )
     items.sort(key=_sort_key(filters.sort), reverse=filters.sort == "newest")
-    shown = items[(number - 1) * QUEUE_PAGE_SIZE : wanted]
+    shown = items[end - QUEUE_PAGE_SIZE : end]
     histories = author_histories([item.author for item in shown])
     for item in shown:
         item.history = histories[item.author.pk]
