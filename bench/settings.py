@@ -25,6 +25,7 @@ if _url and not _url.startswith("sqlite"):
     # As in production: one connection per worker, kept between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}  # as config.settings.base
 else:
     DATABASES = {
         "default": {

@@ -207,7 +207,24 @@ class Position(Contribution):
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [pending_index("position")]
+        indexes = [
+            pending_index("position"),
+            # The report's representative reasons (results.selectors._reasons): the best of a
+            # recommendation's reasons of a stance first, read until one of the group's.
+            models.Index(
+                fields=[
+                    "recommendation",
+                    "stance",
+                    "-on_behalf_of_organisation",
+                    "-updated_at",
+                    "-id",
+                ],
+                condition=models.Q(moderation_state=ModerationState.PUBLISHED)
+                & ~models.Q(reason=""),
+                include=["author"],  # whose group the read checks: no visit to the table
+                name="position_best_reason",
+            ),
+        ]
         constraints = [
             # One position per person and recommendation, whatever the clicks.
             models.UniqueConstraint(fields=["recommendation", "author"], name="one_position_each"),
@@ -302,6 +319,8 @@ class StanceCount(models.Model):
     group_key = models.BigIntegerField()
     stance = models.CharField(max_length=12, choices=Position.Stance.choices)
     count = models.IntegerField(default=0)
+    # Of them, those with a reason: the report quotes a reason of the stances most given one.
+    reasons = models.IntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -4,8 +4,19 @@ and the audit log. Each costs a fixed number of queries, whatever the queue's si
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.core.paginator import Page
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +24,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from consultation.models import Comment, ModerationState
+from core.paging import counted_page, page_number
 from recommendations.models import Consultation
 
 from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate, label_lower
@@ -119,42 +131,78 @@ def _open_flags(kind: str):
     return Flag.objects.filter(**{kind: OuterRef("pk")}, resolved_at=None)
 
 
-def _queue_contents(kind: str, *, state: str, consultation: Consultation | None):
-    """The queue of one kind, driven by its two small sets: the pending rows (a partial
-    index) and the rows with open reports (the open flags' partial index). "Everything" is
-    their union, never "pending OR reported", which no index answers (a scan of every row)."""
-    model = KINDS[kind]
-    open_flags = _open_flags(kind)
-    count = open_flags.order_by().values(kind).annotate(n=Count("pk")).values("n")
-    pending = model.objects.filter(moderation_state=State.PENDING)
-    reported = model.objects.filter(
-        pk__in=Flag.objects.filter(resolved_at=None, **{f"{kind}__isnull": False}).values(kind)
-    )
-    if state == "pending":
-        items = pending
-    elif state == "flagged":
-        items = reported.filter(moderation_state=State.PUBLISHED)
-    elif state == "hidden":
-        items = reported.filter(moderation_state=State.HIDDEN)
-    else:
-        reported = reported.filter(moderation_state__in=[State.PUBLISHED, State.HIDDEN])
-        items = model.objects.filter(
-            pk__in=pending.order_by().values("pk").union(reported.order_by().values("pk"), all=True)
-        )
-    items = items.annotate(
-        flagged=Exists(open_flags),
-        open_flag_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
-    )
+# The reported contributions shown in each state; "everything" also shows the pending ones
+# without open reports (`_unreported_pending`).
+REPORTED_STATES = {
+    "": (State.PENDING, State.PUBLISHED, State.HIDDEN),
+    "pending": (State.PENDING,),
+    "flagged": (State.PUBLISHED,),
+    "hidden": (State.HIDDEN,),
+}
+
+
+def _of_kind(kind: str, *, consultation: Consultation | None):
+    items = KINDS[kind].objects.all()
     if consultation is not None:
         items = items.filter(recommendation__consultation=consultation)
     if kind == "comment":
         items = items.filter(deleted_at=None)
-    flags = Flag.objects.filter(resolved_at=None).select_related("flagger").order_by("created_at")
+    return items
+
+
+def _reported(kind: str, *, state: str, consultation: Consultation | None):
+    """The contributions of one kind with open reports, in the states `state` shows, with
+    their number of open reports and the first one's date (`since`). Driven by the open
+    flags' partial index: as many rows as reports await a decision."""
+    open_flags = _open_flags(kind).order_by().values(kind)
+    count = open_flags.annotate(n=Count("pk")).values("n")
+    first = open_flags.annotate(at=Min("created_at")).values("at")
     return (
-        items.select_related(*CONTENT_SELECT[kind])
-        .prefetch_related(Prefetch("flags", queryset=flags, to_attr="open_flags"))
-        .order_by("created_at")[:QUEUE_LIMIT]
+        _of_kind(kind, consultation=consultation)
+        .filter(
+            pk__in=Flag.objects.filter(resolved_at=None, **{f"{kind}__isnull": False}).values(kind),
+            moderation_state__in=REPORTED_STATES[state],
+        )
+        .annotate(
+            flagged=Value(True),
+            open_flag_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
+            since=Subquery(first),
+        )
     )
+
+
+def _unreported_pending(kind: str, *, consultation: Consultation | None):
+    """The pending contributions of one kind without open reports, read in the order of the
+    pending rows' partial index (created_at), so a LIMIT stops the scan."""
+    return (
+        _of_kind(kind, consultation=consultation)
+        .filter(moderation_state=State.PENDING)
+        .exclude(Exists(_open_flags(kind)))
+        .annotate(flagged=Value(False), open_flag_count=Value(0), since=F("created_at"))
+    )
+
+
+# Each sort as the database orders a kind's contributions (`since`: the first open report's
+# date, or the contribution's for those without).
+SQL_ORDER = {
+    "flags": ("-open_flag_count", "since", "pk"),
+    "oldest": ("since", "pk"),
+    "newest": ("-since", "-pk"),
+}
+
+
+def _first(items, *, sort: str, count: int, kind: str, reported: bool) -> list:
+    """The first `count` of a kind's items in the sort's order, with what the page shows
+    (the reported ones with their open reports)."""
+    if not count:
+        return []
+    items = items.select_related(*CONTENT_SELECT[kind]).order_by(*SQL_ORDER[sort])
+    if reported:
+        flags = Flag.objects.filter(resolved_at=None).select_related("flagger")
+        items = items.prefetch_related(
+            Prefetch("flags", queryset=flags.order_by("created_at"), to_attr="open_flags")
+        )
+    return list(items[:count])
 
 
 def _open_appeals(*, consultation: Consultation | None):
@@ -218,44 +266,63 @@ class QueueFilters:
         )
 
 
+def _sort_key(sort: str):
+    if sort == "flags":
+        return lambda item: (-item.open_flags, item.since)
+    return lambda item: item.since
+
+
 def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
     """A page of the queue: contributions awaiting moderation or reported (with their open
     reports), and open appeals, with their authors' histories.
 
-    Queries: per kind shown, the contributions and their open reports (2 each); the open
-    appeals (1); for the page's authors, their contributions by state and decisions (4).
+    The queue is read only as far as the page goes: each kind's reported contributions and
+    its pending ones without reports, counted (up to QUEUE_LIMIT each) and then read in the
+    sort's order up to the page's end; the page is cut from their merge. Neither the rows of
+    the site nor the length of the queue changes what a page reads.
+
+    Queries: per kind shown, the two counts, then each set's first rows (skipped when it
+    has none) with their open reports (a prefetch, skipped when none); the open appeals (1);
+    for the page's authors, their contributions by state and decisions (4).
     """
+    streams = []  # (kind, reported?, items): each kind's reported and unreported pending ones
+    kinds = [] if filters.state == "appeals" else [filters.kind] if filters.kind else list(KINDS)
+    for kind in kinds:
+        reported = _reported(kind, state=filters.state, consultation=filters.consultation)
+        streams.append((kind, True, reported))
+        if filters.state in ("", "pending"):
+            pending = _unreported_pending(kind, consultation=filters.consultation)
+            streams.append((kind, False, pending))
+    counts = [stream.values("pk")[:QUEUE_LIMIT].count() for *_about, stream in streams]
     items: list[QueueItem] = []
-    if filters.state != "appeals":
-        for kind in [filters.kind] if filters.kind else KINDS:
-            for content in _queue_contents(
-                kind, state=filters.state, consultation=filters.consultation
-            ):
-                items.append(
-                    QueueItem(
-                        kind=kind,
-                        content=content,
-                        open_flags=content.open_flag_count,
-                        flags=content.open_flags,
-                    )
-                )
     if filters.state in ("", "appeals"):
         for appeal in _open_appeals(consultation=filters.consultation):
             kind = appeal.decision.content_kind
             if filters.kind and kind != filters.kind:
                 continue
             items.append(QueueItem(kind=kind, content=appeal.decision.content, appeal=appeal))
-    if filters.sort == "flags":
-        items.sort(key=lambda item: (-item.open_flags, item.since))
-    elif filters.sort == "oldest":
-        items.sort(key=lambda item: item.since)
-    else:
-        items.sort(key=lambda item: item.since, reverse=True)
-    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(page)
-    histories = author_histories([item.author for item in page.object_list])
-    for item in page.object_list:
+    total = len(items) + sum(counts)
+    number = page_number(page, total, QUEUE_PAGE_SIZE)
+    end = number * QUEUE_PAGE_SIZE
+    for (kind, reported, stream), count in zip(streams, counts, strict=True):
+        first = _first(
+            stream, sort=filters.sort, count=min(end, count), kind=kind, reported=reported
+        )
+        for content in first:
+            items.append(
+                QueueItem(
+                    kind=kind,
+                    content=content,
+                    open_flags=content.open_flag_count,
+                    flags=getattr(content, "open_flags", []),
+                )
+            )
+    items.sort(key=_sort_key(filters.sort), reverse=filters.sort == "newest")
+    shown = items[end - QUEUE_PAGE_SIZE : end]
+    histories = author_histories([item.author for item in shown])
+    for item in shown:
         item.history = histories[item.author.pk]
-    return page
+    return counted_page(shown, number=number, total=total, per_page=QUEUE_PAGE_SIZE)
 
 
 def queue_consultations():

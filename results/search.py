@@ -14,8 +14,12 @@ among its comments (`ts_rank` on the stored vector, whose default weights are A 
 C 0.2, D 0.1): each source counts once, so a recommendation many comments mention does not
 drown one whose title matches. The sums, their order and the page's LIMIT are one SQL
 statement: only the page's twenty rows reach Python, and only they get their snippets
-(`ts_headline`). Pages go by number (OFFSET) or, following "Next", by keyset: the cursor is
-the last row's (score, id), so the next page starts after it whatever was added meanwhile.
+(`ts_headline`). Amendments and comments are ranked CANDIDATES at most per source: the first
+found by the GIN index, so a word in half the comments costs what a rare word costs, and a
+rare word is found wherever it is; a recommendation that matches only through comments beyond
+the first CANDIDATES matching ones may be missed for a word that common. Pages go by number
+(OFFSET) or, following "Next", by keyset: the cursor is the last row's (score, id), so the next
+page starts after it whatever was added meanwhile.
 
 Elsewhere (SQLite, the embedded default) a simple fallback: the words as typed, matched
 case-insensitively anywhere in the same fields; title matches first, then body or rationale,
@@ -51,6 +55,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from consultation.models import Amendment, Comment
+from core.paging import counted_page, page_number
 from recommendations.models import Recommendation
 from recommendations.selectors import consultation_list_visible
 
@@ -61,6 +66,8 @@ from .selectors import published_amendments, published_comments
 CONFIGS = {"en": "english", "nl": "dutch", "fr": "french", "de": "german"}
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
+# Amendments and comments ranked at most per search and source: the first found (`_candidates`)
+CANDIDATES = 1_000
 SNIPPET_CONTEXT = 90  # characters either side of the first match, for the fallback
 # ts_headline marks matches with these (private-use characters no text here holds); the text is
 # escaped first, then they become <mark> and </mark>.
@@ -129,9 +136,10 @@ def _amendment_url(amendment: Amendment) -> str:
 
 def search(*, query: str, user, page: int | str | None = 1, after: str | None = None) -> Page:
     """A page of Hits, best first; `page.next_cursor` is the `after` of the next page (keyset,
-    PostgreSQL; None in the fallback, which pages by number). Queries: on PostgreSQL 4 (the
-    ranked page with the total, then its recommendations, best amendments and best comments
-    with their snippets), 6 in the fallback; none for an empty query."""
+    PostgreSQL; None in the fallback, which pages by number). Queries: on PostgreSQL at most 4
+    (the ranked page with the total and the ids of the best amendment and comment of each,
+    then its recommendations, those amendments and those comments with their snippets, the
+    last two skipped when the page has none), 6 in the fallback; none for an empty query."""
     query = clean_query(query)
     if not query:
         return _no_cursor(Paginator([], PAGE_SIZE).get_page(1))
@@ -195,41 +203,55 @@ def _decode_cursor(after: str | None) -> tuple[float, int] | None:
         return None
 
 
+def _candidates(qs: QuerySet, config: str, query: str) -> tuple[str, list]:
+    """The best of at most CANDIDATES matching rows of `qs` (amendments or comments) per
+    recommendation: (rid, best, id). The matches are bounded before they are ranked: the GIN
+    index finds them, the LIMIT stops reading rows at CANDIDATES, so a word in half of all the
+    comments costs what a rare one does; a rare word is still found wherever it is."""
+    matched, rank = _matching(qs, config, query)
+    sql, params = (
+        matched.order_by()
+        .values(cid=F("pk"), crid=F("recommendation_id"))
+        .annotate(rank=rank)[:CANDIDATES]
+    ).query.sql_with_params()
+    return (
+        "SELECT DISTINCT ON (c.crid) c.crid AS rid, c.rank AS best, c.cid AS id"
+        f" FROM ({sql}) AS c ORDER BY c.crid, c.rank DESC, c.cid DESC"
+    ), list(params)
+
+
 def _ranked_sql(query: str, config: str, user, cursor, limit: int, offset: int):
     """One statement: each source's best rank per recommendation, summed, ordered and cut in
-    the database; with the total number of recommendations found (a window over the sums)."""
-    sources = []
-    for qs, key in zip(_scope(user), ("pk", "recommendation_id", "recommendation_id"), strict=True):
-        matched, rank = _matching(qs, config, query)
-        grouped = matched.order_by().values(rid=F(key)).annotate(best=Max(rank))
-        sources.append(grouped.query.sql_with_params())
-    union = " UNION ALL ".join(f"({sql})" for sql, _ in sources)
-    params = [p for _, source_params in sources for p in source_params]
+    the database; with the total number of recommendations found (a window over the sums), and the
+    best amendment and comment of each (the page's snippets)."""
+    recommendations, amendments, comments = _scope(user)
+    matched, rank = _matching(recommendations, config, query)
+    own_sql, own_params = (
+        matched.order_by().values(rid=F("pk")).annotate(best=Max(rank)).query.sql_with_params()
+    )
+    amendment_sql, amendment_params = _candidates(amendments, config, query)
+    comment_sql, comment_params = _candidates(comments, config, query)
+    union = (
+        f"SELECT o.rid, o.best, NULL::bigint AS amendment, NULL::bigint AS comment FROM ({own_sql})"
+        f" AS o UNION ALL SELECT a.rid, a.best, a.id, NULL FROM ({amendment_sql}) AS a"
+        f" UNION ALL SELECT c.rid, c.best, NULL, c.id FROM ({comment_sql}) AS c"
+    )
+    params = [*own_params, *amendment_params, *comment_params]
     keyset = ""
     if cursor:
         keyset = "WHERE s.score < %s OR (s.score = %s AND s.rid > %s)"
         params += [cursor[0], cursor[0], cursor[1]]
     sql = (
-        "SELECT s.rid, s.score, s.total FROM ("
-        " SELECT g.rid, g.score, count(*) OVER () AS total FROM ("
-        f"  SELECT m.rid, SUM(m.best::float8) AS score FROM ({union}) AS m GROUP BY m.rid"
+        "SELECT s.rid, s.score, s.total, s.amendment, s.comment FROM ("
+        " SELECT g.*, count(*) OVER () AS total FROM ("
+        "  SELECT m.rid, SUM(m.best::float8) AS score, MAX(m.amendment) AS amendment,"
+        f"  MAX(m.comment) AS comment FROM ({union}) AS m GROUP BY m.rid"
         " ) AS g"
         f") AS s {keyset} ORDER BY s.score DESC, s.rid ASC LIMIT %s OFFSET %s"
     )
     with connection.cursor() as db:
         db.execute(sql, [*params, limit, offset])
         return db.fetchall()
-
-
-def _page_number(page, total: int) -> int:
-    """Paginator.get_page's reading of a page number: not a number, the first; too far, the
-    last."""
-    try:
-        number = int(page)
-    except (TypeError, ValueError):
-        return 1
-    last = max(1, -(-total // PAGE_SIZE))
-    return min(max(number, 1), last) if total else 1
 
 
 def _search_postgres(query: str, user, page, after: str | None = None) -> Page:
@@ -245,34 +267,23 @@ def _search_postgres(query: str, user, page, after: str | None = None) -> Page:
         # Past the end (or a stale cursor): the last page, as Paginator.get_page gives it.
         total = _ranked_sql(query, config, user, None, 1, 0)
         total = total[0][2] if total else 0
-        number = _page_number(number, total)
+        number = page_number(number, total, PAGE_SIZE)
         rows = _ranked_sql(query, config, user, None, PAGE_SIZE, (number - 1) * PAGE_SIZE)
         cursor = None
     total = rows[0][2] if rows else 0
-    number = _page_number(number, total)
-    hits = _hits(query, config, user, [(pk, score) for pk, score, _ in rows])
-    results = Page(hits, number, Paginator(_Counted(total), PAGE_SIZE))
+    number = page_number(number, total, PAGE_SIZE)
+    hits = _hits(query, config, user, rows)
+    results = counted_page(hits, number=number, total=total, per_page=PAGE_SIZE)
     results.next_cursor = _encode_cursor(rows[-1][1], rows[-1][0]) if rows else None
     return results
 
 
-class _Counted(list):
-    """What the page's Paginator needs: the total the ranking query counted."""
-
-    def __init__(self, total: int):
-        super().__init__()
-        self.total = total
-
-    def count(self) -> int:
-        return self.total
-
-
-def _hits(query: str, config: str, user, ranked: list[tuple[int, float]]) -> list[Hit]:
-    """The page's Hits: headlines for its recommendations and for the best amendment and
-    comment of each, and nothing for the matches not shown."""
+def _hits(query: str, config: str, user, ranked: list[tuple]) -> list[Hit]:
+    """The page's Hits from its ranked rows (id, score, total, best amendment, best comment):
+    headlines for its recommendations and for the best amendment and comment of each, and
+    nothing for the matches not shown."""
     if not ranked:
         return []
-    pks = [pk for pk, _ in ranked]
     search_query = SearchQuery(query, search_type="websearch", config=config)
     recommendations, amendments, comments = _scope(user)
 
@@ -283,7 +294,7 @@ def _hits(query: str, config: str, user, ranked: list[tuple[int, float]]) -> lis
 
     shown = {
         r.pk: r
-        for r in recommendations.filter(pk__in=pks)
+        for r in recommendations.filter(pk__in=[row[0] for row in ranked])
         .select_related("consultation", "pillar")
         .annotate(
             title_headline=headline("title", highlight_all=True),
@@ -291,25 +302,23 @@ def _hits(query: str, config: str, user, ranked: list[tuple[int, float]]) -> lis
         )
     }
 
-    def best(qs):
-        matched, rank = _matching(qs.filter(recommendation_id__in=pks), config, query)
+    def best(qs, column: int):
         return (
-            matched.annotate(rank=rank, headline=headline("body", max_words=30, min_words=10))
+            qs.filter(pk__in=[row[column] for row in ranked if row[column]])
+            .annotate(headline=headline("body", max_words=30, min_words=10))
             .select_related("recommendation__consultation")
-            .order_by("recommendation_id", "-rank", "-pk")
-            .distinct("recommendation_id")
         )
 
     amendment_snippets = {
         a.recommendation_id: Snippet("amendment", _amendment_url(a), _marks(a.headline))
-        for a in best(amendments)
+        for a in best(amendments, 3)
     }
     comment_snippets = {
         c.recommendation_id: Snippet("comment", c.get_absolute_url(), _marks(c.headline))
-        for c in best(comments)
+        for c in best(comments, 4)
     }
     hits = []
-    for pk, score in ranked:
+    for pk, score, *_best in ranked:
         r = shown[pk]
         matched = [s for s in (amendment_snippets.get(pk), comment_snippets.get(pk)) if s]
         hits.append(

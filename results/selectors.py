@@ -11,10 +11,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 
-from accounts.models import StakeholderGroup, stakeholder_group_label
+from accounts.models import StakeholderGroup, User, stakeholder_group_label
 from consultation.counting import counted_amendments, counted_comments, counted_positions
 from consultation.models import (
     Amendment,
@@ -264,8 +278,9 @@ class ReportEntry:
     result: RecommendationResult
     original: RecommendationVersion | None
     changes: list[Change]
-    reasons: dict[str, list[Position]]  # group name -> representative reasons
-    key_comments: list[Comment]
+    # The printable report's quotes (consultation_report; none in report_data):
+    reasons: dict[str, list[Position]] = field(default_factory=dict)  # group name -> reasons
+    key_comments: list[Comment] = field(default_factory=list)
 
     @property
     def version_number(self) -> int | None:
@@ -287,7 +302,7 @@ class Participation:
 class Report:
     results: ConsultationResults
     entries: dict[int, ReportEntry]
-    participation: list[Participation]
+    participation: list[Participation] = field(default_factory=list)  # consultation_report's
 
     @property
     def by_pillar(self) -> list[tuple[Pillar, list[ReportEntry]]]:
@@ -299,37 +314,57 @@ class Report:
 
 def _representative(positions: list[Position]) -> list[Position]:
     """A group's reasons to quote, from the best reason of each stance (`_reasons`): the
-    most-held stance first (ties in the stances' order)."""
+    stance most given a reason first (ties in the stances' order)."""
     order = {stance: i for i, stance in enumerate(Position.Stance.values)}
     chosen = sorted(positions, key=lambda p: (-p.held, order[p.stance]))
     return chosen[:REASONS_PER_GROUP]
 
 
-def _reasons(ids: list[int]) -> QuerySet[Position]:
-    """The best reason of each recommendation, group and stance, picked by the database (a
-    window over the positions with a reason: none is loaded but the picked few): one taken
-    on behalf of an organisation first, then the most recent; `held` is how many reasons
-    that stance has in the group."""
-    partition = [F("recommendation_id"), F("author__stakeholder_group_id"), F("stance")]
-    return (
-        published_positions()
-        .filter(recommendation_id__in=ids)
-        .exclude(reason="")
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=partition,
-                order_by=[
-                    F("on_behalf_of_organisation").desc(),
-                    F("updated_at").desc(),
-                    F("pk").desc(),
-                ],
-            ),
-            held=Window(Count("pk"), partition_by=partition),
-        )
-        .filter(rank=1)
-        .select_related("author", "author__stakeholder_group")
+def _reasons(ids: list[int]) -> list[Position]:
+    """The best reason of each recommendation, group and stance: one taken on behalf of an
+    organisation first, then the most recent; `held` is how many reasons that stance has in
+    the group. Two queries, whatever the number of positions: the cells (recommendation,
+    group, stance) with reasons and their number come from the summary (StanceCount.reasons),
+    and each cell's best is read from the index of the reasons in that order
+    (position_best_reason) until one of the group's: about as many rows as there are groups,
+    not as there are reasons."""
+    reasons = published_positions().exclude(reason="")
+    # The author's group read row by row as the index gives the reasons (a join would let the
+    # planner start from the group's people instead: all of them, at scale).
+    author_group = (
+        User.objects.filter(pk=OuterRef("author_id"))
+        .order_by()
+        .values(key=Coalesce("stakeholder_group_id", 0))
     )
+    # The group test as a CASE: the planner then guesses that a fair share of the rows pass
+    # it, and walks the index in order until one does, at every size (an equality on the
+    # subquery is guessed to pass one row in 200: at a few hundred reasons it would rather
+    # read and sort them all, testing the group of each).
+    of_group = Case(
+        When(Q(group_key=OuterRef("group_key")), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    best = (
+        reasons.annotate(group_key=Subquery(author_group))
+        .filter(
+            of_group, recommendation_id=OuterRef("recommendation_id"), stance=OuterRef("stance")
+        )
+        .order_by("-on_behalf_of_organisation", "-updated_at", "-pk")
+        .values("pk")[:1]
+    )
+    cells = (
+        StanceCount.objects.filter(recommendation_id__in=ids, reasons__gt=0)
+        .values("recommendation_id", "group_key", "stance")
+        .annotate(held=Sum("reasons"))
+        .annotate(best=Subquery(best))
+        .order_by()
+    )
+    held = {cell["best"]: cell["held"] for cell in cells if cell["best"]}
+    picked = list(reasons.filter(pk__in=held).select_related("author", "author__stakeholder_group"))
+    for position in picked:
+        position.held = held[position.pk]
+    return picked
 
 
 def _key_comments(ids: list[int]) -> QuerySet[Comment]:
@@ -389,9 +424,10 @@ def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Pa
     return [rows[key] for key in sorted(rows)]
 
 
-def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
-    """The results plus what the report quotes: wordings and their changes, representative
-    reasons, key comments and participation by group. A fixed number of queries (12)."""
+def report_data(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
+    """The results with each recommendation's wordings and their changes: what the CSV holds,
+    without the quotes and participation the printable report adds (`consultation_report`).
+    Seven queries: the results' six and the wordings."""
     results = consultation_results(consultation=consultation, pillar=pillar)
     ids = [r.recommendation.pk for r in results.recommendations]
     versions = defaultdict(list)
@@ -402,45 +438,44 @@ def consultation_report(*, consultation: Consultation, pillar: Pillar | None = N
         .order_by("recommendation_id", "number")
     ):
         versions[version.recommendation_id].append(version)
-
-    reasons = defaultdict(lambda: defaultdict(list))
-    for position in _reasons(ids):
-        group = position.author.stakeholder_group
-        reasons[position.recommendation_id][group.name if group else NO_GROUP].append(position)
-
-    comments = defaultdict(list)
-    for comment in _key_comments(ids):
-        comments[comment.recommendation_id].append(comment)
-
     entries = {}
     for result in results.recommendations:
-        pk = result.recommendation.pk
-        wordings = versions[pk]
-        changes = []
-        for before, after in pairwise(wordings):
-            amendment = getattr(after, "from_amendment", None)
-            changes.append(
+        wordings = versions[result.recommendation.pk]
+        entries[result.recommendation.pk] = ReportEntry(
+            result=result,
+            original=wordings[0] if wordings else None,
+            changes=[
                 Change(
-                    amendment=amendment,
+                    amendment=getattr(after, "from_amendment", None),
                     version=after,
                     title_diff=word_diff(before.title, after.title),
                     body_diff=word_diff(before.body, after.body),
                 )
-            )
-        group_names = [row.name for row in result.rows]
-        entries[pk] = ReportEntry(
-            result=result,
-            original=wordings[0] if wordings else None,
-            changes=changes,
-            reasons={
-                name: _representative(reasons[pk][name])
-                for name in group_names
-                if reasons[pk].get(name)
-            },
-            key_comments=comments[pk],
+                for before, after in pairwise(wordings)
+            ],
         )
-    return Report(
-        results=results,
-        entries=entries,
-        participation=_participation(consultation, pillar),
-    )
+    return Report(results=results, entries=entries)
+
+
+def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
+    """The report's data (`report_data`) plus what the printable report quotes: representative
+    reasons, key comments and participation by group. A fixed number of queries (12)."""
+    report = report_data(consultation=consultation, pillar=pillar)
+    ids = list(report.entries)
+    reasons = defaultdict(lambda: defaultdict(list))
+    for position in _reasons(ids):
+        group = position.author.stakeholder_group
+        reasons[position.recommendation_id][group.name if group else NO_GROUP].append(position)
+    comments = defaultdict(list)
+    for comment in _key_comments(ids):
+        comments[comment.recommendation_id].append(comment)
+    for pk, entry in report.entries.items():
+        by_group = reasons[pk]
+        entry.reasons = {
+            row.name: _representative(by_group[row.name])
+            for row in entry.result.rows
+            if by_group.get(row.name)
+        }
+        entry.key_comments = comments[pk]
+    report.participation = _participation(consultation, pillar)
+    return report

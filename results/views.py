@@ -53,7 +53,9 @@ def consultation_results(request, slug):
     return render(request, "results/results.html", context)
 
 
-def _report(request, slug):
+def _report(request, slug, read=selectors.consultation_report):
+    """The report `read` makes (the printable report's, or the CSV's data), or the refusal of
+    a bad filter."""
     consultation, pillars, form = _filtered(request, slug)
     if form.is_bound and not form.is_valid():
         return None, render(
@@ -63,8 +65,7 @@ def _report(request, slug):
             status=400,
         )
     pillar = form.selected() if form.is_bound else None
-    report = selectors.consultation_report(consultation=consultation, pillar=pillar)
-    return report, None
+    return read(consultation=consultation, pillar=pillar), None
 
 
 def _download(
@@ -139,7 +140,7 @@ def report_pdf_download(request, slug, pk):
 
 
 def report_csv(request, slug):
-    report, refusal = _report(request, slug)
+    report, refusal = _report(request, slug, read=selectors.report_data)
     if refusal:
         return refusal
     opinions = opinion_selectors.opinion_groups_latest(consultation=report.results.consultation)

@@ -124,11 +124,13 @@ def _assert_constant(world, make_person, django_assert_num_queries, user, url, q
 # Moderates: the moderator's groups (moderation.view_queue), their TOTP authenticator
 # (two-factor authentication): 2 queries before the view's own.
 MODERATES = 2
-# The queue (moderation.selectors.queue_page), per kind shown: the contributions with their
-# open-report counts, then their open reports with the reporters (a prefetch: skipped when the
-# kind has none to show).
-KIND = 2
-KIND_NONE_SHOWN = 1
+# The queue (moderation.selectors.queue_page), per kind shown: its reported contributions
+# counted, and in "everything" and "pending" its pending ones without reports too (1 each);
+# then each set's first rows (skipped when it is empty), the reported ones with their open
+# reports and the reporters (a prefetch).
+COUNT = 1
+REPORTED = 2
+PENDING = 1
 # The open appeals, with their decisions, contents and appellants (1).
 APPEALS = 1
 # The page's authors' histories: their contributions by state, one query a kind (3), and the
@@ -136,17 +138,25 @@ APPEALS = 1
 HISTORIES = 3 + 1
 # The consultation of ?consultation=<slug> (1).
 CONSULTATION = 1
+# Everything: comments reported and pending, amendments pending only, positions reported only.
+EVERYTHING = 3 * 2 * COUNT + (REPORTED + PENDING) + PENDING + REPORTED
 QUEUE = {
     # name: (query string, queries)
-    "everything": ("", MODERATES + 3 * KIND + APPEALS + HISTORIES),
-    "pending comments": ("?state=pending&kind=comment", MODERATES + KIND + HISTORIES),
-    "reported positions": ("?state=flagged&kind=position", MODERATES + KIND + HISTORIES),
+    "everything": ("", MODERATES + EVERYTHING + APPEALS + HISTORIES),
+    "pending comments": (
+        "?state=pending&kind=comment",
+        MODERATES + 2 * COUNT + PENDING + HISTORIES,
+    ),
+    "reported positions": (
+        "?state=flagged&kind=position",
+        MODERATES + COUNT + REPORTED + HISTORIES,
+    ),
     # only comments are hidden after reports here
-    "hidden after reports": ("?state=hidden", MODERATES + KIND + 2 * KIND_NONE_SHOWN + HISTORIES),
+    "hidden after reports": ("?state=hidden", MODERATES + 3 * COUNT + REPORTED + HISTORIES),
     "appeals": ("?state=appeals&sort=oldest", MODERATES + APPEALS + HISTORIES),
     "one consultation": (
         "?consultation=open&sort=newest",
-        MODERATES + CONSULTATION + 3 * KIND + APPEALS + HISTORIES,
+        MODERATES + CONSULTATION + EVERYTHING + APPEALS + HISTORIES,
     ),
 }
 

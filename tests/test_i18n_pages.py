@@ -13,7 +13,7 @@ from django.utils import translation
 
 from accounts.models import SEEDED_GROUP_NAMES, StakeholderGroup, stakeholder_group_label
 from results.exports import report_csv
-from results.selectors import consultation_report
+from results.selectors import report_data
 from tests.site_crawl import contribute, crawl
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -90,5 +90,5 @@ def test_the_api_the_csv_and_the_digest_name_the_groups_in_the_readers_language(
     }
     assert groups == {"Patientenorganisation", "Keine Gruppe angegeben"}, groups
     with translation.override("nl"):
-        header = "".join(report_csv(consultation_report(consultation=white_paper))).splitlines()[0]
+        header = "".join(report_csv(report_data(consultation=white_paper))).splitlines()[0]
     assert "Patiëntenorganisatie: endorse" in header and "Patient organisation" not in header

@@ -1027,15 +1027,18 @@ def test_the_queue_costs_the_same_whatever_its_size(
     _queue_of(n, recommendation, make_person, moderator2)
     client.force_login(with_totp(moderator))
     # 1 session, 2 user, 3 their TOTP authenticator (the middleware), 4 may they moderate,
-    # 5 consultations (the filter), 6 comments with authors, recommendations and parents,
-    # 7 their open reports with reporters, 8 amendments and 9 their reports, 10 positions
-    # and 11 their reports, 12 open appeals with their decisions, 13-15 the page's authors'
-    # contributions by state (per kind), 16 the decisions about them; the navigation:
-    # 17 the "Moderation" link (a moderator?), 18 the "Invitations" link (an admin?), 19-20
-    # the model permissions that question falls back on (the person's, their groups'), 21 the
-    # reason templates link, 22 the policies link; 23 the reason templates (the bulk form);
-    # 24 the nav's consultation (kept a minute in the cache, emptied for each test)
-    with django_assert_num_queries(24):
+    # 5 consultations (the filter); per kind, the reported contributions and the pending ones
+    # without reports counted (up to QUEUE_LIMIT each): 6-7 comments, 8-9 amendments, 10-11
+    # positions; 12 open appeals with their decisions; then each set's first rows, as far as
+    # the page goes (skipped when the set is empty), the reported with their open reports:
+    # 13 the pending comments, 14 the reported amendments and 15 their reports, 16 the
+    # reported positions and 17 their reports; 18-20 the page's authors' contributions by
+    # state (per kind), 21 the decisions about them; the navigation: 22 the "Moderation"
+    # link (a moderator?), 23 the "Invitations" link (an admin?), 24-25 the model
+    # permissions that question falls back on (the person's, their groups'), 26 the reason
+    # templates link, 27 the policies link; 28 the reason templates (the bulk form); 29 the
+    # nav's consultation (kept a minute in the cache, emptied for each test)
+    with django_assert_num_queries(29):
         response = client.get(reverse("moderation:queue"))
     assert response.status_code == 200
     html = response.content.decode()

@@ -36,7 +36,7 @@ def summary_rows() -> dict:
     """Every summary row that counts something (a row brought back to zero is no difference)."""
     return {
         "stance": {
-            (r.recommendation_id, r.version_id, r.group_key, r.stance): r.count
+            (r.recommendation_id, r.version_id, r.group_key, r.stance): (r.count, r.reasons)
             for r in StanceCount.objects.exclude(count=0)
         },
         "recommendation": {

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, QuerySet
+from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import User
@@ -37,7 +37,11 @@ from ..models import (
 
 # table -> (model, key fields, counted fields)
 TABLES = {
-    "stance": (StanceCount, ("recommendation_id", "version_id", "group_key", "stance"), ("count",)),
+    "stance": (
+        StanceCount,
+        ("recommendation_id", "version_id", "group_key", "stance"),
+        ("count", "reasons"),
+    ),
     "recommendation": (
         RecommendationCount,
         ("recommendation_id",),
@@ -56,16 +60,23 @@ def _week() -> TruncWeek:
 def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> None:
     rows = (
         qs.filter(counted_position_q())
-        .annotate(week=_week())
+        .annotate(week=_week(), reasoned=~Q(reason=""))
         .values_list(
-            "recommendation_id", "version_id", "author__stakeholder_group_id", "stance", "week"
+            "recommendation_id",
+            "version_id",
+            "author__stakeholder_group_id",
+            "stance",
+            "week",
+            "reasoned",
         )
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for recommendation, version, group, stance, week, n in rows:
+    for recommendation, version, group, stance, week, reasoned, n in rows:
         group = group_key if group_key is not None else (group or 0)
         shares["stance", (recommendation, version, group, stance)]["count"] += n
+        if reasoned:
+            shares["stance", (recommendation, version, group, stance)]["reasons"] += n
         shares["recommendation", (recommendation,)]["positions"] += n
         if stance in ENDORSING:
             shares["recommendation", (recommendation,)]["endorsements"] += n
