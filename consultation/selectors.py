@@ -93,7 +93,13 @@ def comment_section(
             )
         ),
         "public_version": public_version(recommendation, viewer),
-        "threads_key": f"{amendment.pk if amendment else ''}:{order}:{page or 1}:{after or ''}",
+        # What chooses the page of threads, as comment_thread_page reads it (a page or cursor
+        # that is no number varies nothing).
+        "threads_key": ":".join(
+            str(value) if str(value or "").isdigit() else ""
+            for value in (amendment.pk if amendment else None, page, after)
+        )
+        + f":{order}",
         "comment_order": order,
         "comment_orders": [(key, COMMENT_ORDER_LABELS[key]) for key in COMMENT_ORDERS],
     }

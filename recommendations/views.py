@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
@@ -5,8 +7,10 @@ from django.utils.functional import SimpleLazyObject
 from core.versioning import PEOPLE, public_conditional, version_of
 
 from . import hooks, selectors
+from .filters import RecommendationFilter
 
 PAGE_SIZE = 50
+LIST_PARAMETERS = frozenset({*RecommendationFilter.base_filters, "page"})
 
 
 @public_conditional
@@ -78,7 +82,10 @@ def recommendation_list(request, slug):
             "filter": SimpleLazyObject(lambda: listing[0]),
             "page": page,
             "query": query.urlencode(),
-            "list_key": request.GET.urlencode(),
+            # Only what changes the list varies the fragment (not a campaign's tracking tags).
+            "list_key": urlencode(
+                sorted((k, v) for k, v in request.GET.items() if k in LIST_PARAMETERS)
+            ),
         },
     )
 
