@@ -11,6 +11,17 @@ from core import privacy
 
 from .models import Invitation, User
 
+# The fields of a person that pages show (core.versioning.PEOPLE: a save of others, a login's
+# `last_login`, changes nothing shown).
+PERSON_SHOWN_FIELDS = (
+    "display_name",
+    "organisation",
+    "stakeholder_group",
+    "interests",
+    "affiliation_verified_at",
+    "deleted_at",
+)
+
 
 def invitation_list() -> QuerySet[Invitation]:
     """Every invitation, newest first, with who sent it, who accepted it and the group."""

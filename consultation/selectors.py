@@ -10,8 +10,9 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import stakeholder_group_label
+from core.versioning import PEOPLE, version_of
 from recommendations.models import Recommendation
-from recommendations.selectors import consultation_list_visible
+from recommendations.selectors import CATALOGUE, consultation_list_visible
 
 from .counting import stance_counts_by_group
 from .models import (
@@ -27,6 +28,7 @@ from .threads import (  # noqa: F401 - the thread reads, as the views and the AP
     AUTHOR_FIELDS,
     COMMENT_ORDER_LABELS,
     COMMENT_ORDERS,
+    REPLIES_PER_BATCH,
     REPLIES_PER_THREAD,
     THREADS_PER_PAGE,
     comment_thread_of,
@@ -45,6 +47,27 @@ PUBLISHED = Q(moderation_state=ModerationState.PUBLISHED)
 NO_GROUP = "No group given"
 
 
+def dialogue_scope(recommendation_id: int) -> str:
+    """The scope (core.versioning) of the dialogue on a recommendation: its comments,
+    positions and amendments (registered in ConsultationConfig.ready())."""
+    return f"consultation:dialogue:{recommendation_id}"
+
+
+def dialogue_version(recommendation: Recommendation) -> str | None:
+    """The version of what the recommendation's dialogue shows: its own rows, the people they
+    name and the wordings they refer to (the fragments of its page are keyed by it)."""
+    return version_of(dialogue_scope(recommendation.pk), PEOPLE, CATALOGUE)
+
+
+def public_version(recommendation: Recommendation, viewer) -> str | None:
+    """The version under which the dialogue's fragments are kept for this viewer: the
+    anonymous read the same page; a signed-in reader's shows their forms, states and drafts
+    (None: rendered afresh)."""
+    if viewer is not None and viewer.is_authenticated:
+        return None
+    return dialogue_version(recommendation)
+
+
 def comment_section(
     *,
     recommendation: Recommendation,
@@ -55,17 +78,28 @@ def comment_section(
     after: int | str | None = None,
 ) -> dict:
     """What the comments section (consultation/_comments.html) shows besides the viewer's
-    permissions: a page of threads in the chosen order, and the orders to choose from."""
+    permissions: a page of threads in the chosen order (read only if the template renders
+    it: an anonymous reader's is kept in the cache), and the orders to choose from."""
     order = order if order in COMMENT_ORDERS else "oldest"
     return {
-        "threads": comment_thread_page(
-            recommendation=recommendation,
-            amendment=amendment,
-            order=order,
-            page=page,
-            viewer=viewer,
-            after=after,
+        "threads": SimpleLazyObject(
+            lambda: comment_thread_page(
+                recommendation=recommendation,
+                amendment=amendment,
+                order=order,
+                page=page,
+                viewer=viewer,
+                after=after,
+            )
         ),
+        "public_version": public_version(recommendation, viewer),
+        # What chooses the page of threads, as comment_thread_page reads it (a page or cursor
+        # that is no number varies nothing).
+        "threads_key": ":".join(
+            str(value) if str(value or "").isdigit() else ""
+            for value in (amendment.pk if amendment else None, page, after)
+        )
+        + f":{order}",
         "comment_order": order,
         "comment_orders": [(key, COMMENT_ORDER_LABELS[key]) for key in COMMENT_ORDERS],
     }
@@ -212,9 +246,12 @@ def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> 
     `positions` for the page of positions.
     """
 
-    versions = list(recommendation.versions.all())  # prefetched by the page's selector
+    positions = params.get("positions")
     return {
-        "current_version": versions[0] if versions else None,
+        # The first of its versions (the newest; prefetched by the other dialogue pages).
+        "current_version": SimpleLazyObject(
+            lambda: next(iter(recommendation.versions.all()), None)
+        ),
         **comment_section(
             recommendation=recommendation,
             order=params.get("order"),
@@ -223,11 +260,18 @@ def recommendation_dialogue(*, recommendation: Recommendation, user, params) -> 
             viewer=user,
         ),
         "can_view_revisions": can_view_comment_revisions(user),
-        "summary": position_summary(recommendation=recommendation),
-        "positions": position_page(
-            recommendation=recommendation, page=params.get("positions"), viewer=user
+        # The breakdown is the same for every viewer; the lists of positions and amendments
+        # for every anonymous one (their fragments: consultation/_positions.html and
+        # _amendments.html). Each is read only when its fragment is rendered.
+        "dialogue_version": dialogue_version(recommendation),
+        "summary": SimpleLazyObject(lambda: position_summary(recommendation=recommendation)),
+        "positions": SimpleLazyObject(
+            lambda: position_page(recommendation=recommendation, page=positions, viewer=user)
         ),
-        "amendments": list(amendment_list(recommendation=recommendation, viewer=user)),
+        "positions_key": positions or "1",
+        "amendments": SimpleLazyObject(
+            lambda: list(amendment_list(recommendation=recommendation, viewer=user))
+        ),
         "participation": participation_of(user=user, recommendation=recommendation),
         "refusal": dialogue_refusal(user, recommendation),
         "stances": Position.Stance,

@@ -4,9 +4,10 @@ and how, is consultation.visibility's rule; each read here costs a fixed number 
 however many comments and replies there are.
 
 A page of threads shows at most REPLIES_PER_THREAD replies of each thread (the first, in
-reading order); `.more_replies` on the thread says how many follow, which "show more replies"
-reads (`thread_replies_after`), a batch at a time, keyset-paged on (created_at, pk): never an
-OFFSET, so the thousandth reply costs what the first does.
+reading order: the page's size stays the same however long its threads); `.more_replies` on the
+thread says how many follow, which "show more replies" reads (`thread_replies_after`),
+REPLIES_PER_BATCH at a time, keyset-paged on (created_at, pk): never an OFFSET, so the
+thousandth reply costs what the first does.
 """
 
 from collections import defaultdict
@@ -23,7 +24,8 @@ from .models import Amendment, Comment
 from .visibility import comment_count_of, visible_comments
 
 THREADS_PER_PAGE = 20
-REPLIES_PER_THREAD = 20  # on a page of threads; "show more replies" reads the next as many
+REPLIES_PER_THREAD = 3  # on a page of threads
+REPLIES_PER_BATCH = 20  # each "show more replies"
 COMMENT_ORDERS = {
     "oldest": ("created_at", "pk"),
     "newest": ("-created_at", "-pk"),
@@ -163,7 +165,7 @@ def comment_thread_page(
 
 
 def thread_replies_after(
-    *, root: Comment, after: Comment | None, viewer, limit: int = REPLIES_PER_THREAD
+    *, root: Comment, after: Comment | None, viewer, limit: int = REPLIES_PER_BATCH
 ) -> tuple[list[Comment], int]:
     """The next `limit` replies of the thread the viewer sees after `after` (from the first
     without it), in reading order, and how many follow them. Two queries, keyset-paged:

@@ -13,7 +13,7 @@ class ModerationConfig(AppConfig):
         # moderation policy's initial state of a contribution (consultation.ports); the
         # synopsis report (responses, below) counts the moderation through this source.
         from consultation import ports
-        from core import audit
+        from core import audit, versioning
         from responses.synopsis import register_methodology
 
         from . import services
@@ -22,3 +22,6 @@ class ModerationConfig(AppConfig):
         audit.audit_log_write.register(services.audit_log_write)
         ports.initial_state.register(services.initial_state)
         register_methodology(methodology)
+        # Public content (core.versioning: the pages' ETags); the decisions themselves save the
+        # contribution, which replaces its dialogue's version.
+        versioning.register(self)

@@ -1,7 +1,7 @@
 """Reads. Each returns a queryset whose cost does not grow with the data it shows."""
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, Prefetch, QuerySet, Value, When, prefetch_related_objects
 from django.http import Http404
 
 from .filters import RecommendationFilter
@@ -13,6 +13,10 @@ from .models import (
     Recommendation,
     RecommendationAdvocate,
 )
+
+# The scope (core.versioning) of everything this app holds: the fragments of its pages that
+# show the catalogue are keyed by its version.
+CATALOGUE = "recommendations:catalogue"
 
 
 def consultation_list_visible(*, user) -> QuerySet[Consultation]:
@@ -75,23 +79,39 @@ def recommendation_list(*, consultation: Consultation, filters: dict | None = No
     return filterset, qs
 
 
-def recommendation_get(*, consultation: Consultation, reference: str) -> Recommendation:
-    qs = (
-        Recommendation.objects.filter(consultation=consultation, reference=reference)
-        .select_related("pillar", "imported_from")
-        .prefetch_related(
-            _attributions(RecommendationAdvocate, "recommendation"),
-            Prefetch(
-                "challenges",
-                queryset=Challenge.objects.select_related("pillar").order_by("position"),
-            ),
-            "versions__author",
-        )
-    )
+def _in_full() -> list:
+    """What a recommendation's page shows of it besides its own row: its advocates (as
+    `.attributions`), challenges and versions with their authors."""
+    return [
+        _attributions(RecommendationAdvocate, "recommendation"),
+        Prefetch(
+            "challenges", queryset=Challenge.objects.select_related("pillar").order_by("position")
+        ),
+        "versions__author",
+    ]
+
+
+def recommendation_get(
+    *, consultation: Consultation, reference: str, in_full: bool = True
+) -> Recommendation:
+    """The recommendation (its consultation set: no query for it) with its pillar and, unless
+    `in_full` is false (`recommendation_in_full` reads them later), what `_in_full` says."""
+    qs = Recommendation.objects.filter(consultation=consultation, reference=reference)
+    qs = qs.select_related("pillar", "imported_from")
+    if in_full:
+        qs = qs.prefetch_related(*_in_full())
     try:
-        return qs.get()
+        recommendation = qs.get()
     except Recommendation.DoesNotExist:
         raise Http404("No such recommendation.") from None
+    recommendation.consultation = consultation
+    return recommendation
+
+
+def recommendation_in_full(recommendation: Recommendation) -> Recommendation:
+    """The recommendation with what `_in_full` says (three queries, once)."""
+    prefetch_related_objects([recommendation], *_in_full())
+    return recommendation
 
 
 def challenge_get(*, consultation: Consultation, code: str) -> Challenge:

@@ -9,3 +9,8 @@ class ResponsesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "responses"
     verbose_name = _("Responses")
+
+    def ready(self):
+        from core import versioning
+
+        versioning.register(self)  # the responses shown on the recommendations' pages

@@ -7,12 +7,14 @@ time. One checker runs per test session as vnu's own small HTTP service on a fre
 htmx fragment is posted to it.
 
 An htmx fragment is checked inside a minimal document (doctype, lang, charset, title), so that
-what it contains is checked as it is where htmx puts it: in a page's body.
+what it contains is checked as it is where htmx puts it: in a page's body (and a fragment of
+list items, such as "show more replies", in a list, where htmx swaps it).
 
 Errors must be none. Warnings are reported, not failed on.
 """
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -50,7 +52,11 @@ def is_document(html: str) -> bool:
 
 def as_document(html: str) -> str:
     """The page as it is, or an htmx fragment inside a minimal document."""
-    return html if is_document(html) else FRAGMENT_DOCUMENT.format(html)
+    if is_document(html):
+        return html
+    if re.sub(r"(?s)<!--.*?-->", "", html).lstrip().startswith("<li"):
+        html = f"<ol>{html}</ol>"
+    return FRAGMENT_DOCUMENT.format(html)
 
 
 def _free_port() -> int:

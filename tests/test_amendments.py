@@ -638,17 +638,16 @@ def test_the_recommendation_page_costs_the_same_with_1_or_50_amendments(
     amendments = _amendments(recommendation, n, groups)
     AmendmentEndorsement.objects.create(amendment=amendments[0], user=stakeholder)
     client.force_login(stakeholder)
-    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its advocates,
-    # 6 its challenges, 7 its versions (no authors set: no query for them), 8 count of
-    # comment threads (none: no page to load), 9 positions by stakeholder group, 10 count of
-    # positions (none: no page to load), 11 amendments with their authors, groups, base
-    # versions and counts, 12 the viewer's position, 13 whether they follow, 14 the
-    # amendments they endorse, 15 the consultation again (the recommendation's own, for
-    # dialogue_refusal: the page's view does not hand it the one it loaded), 16 their
-    # verified e-mail address (may they contribute?), 17 the organisers' response (none
-    # yet), 18 its implementation updates, 19 whether the viewer is on the consultation team
-    # (responses' panel)
-    with django_assert_num_queries(19):
+    # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar (its consultation
+    # set: dialogue_refusal asks no query for it), 5 the viewer's position, 6 whether they
+    # follow, 7 the amendments they endorse, 8 their verified e-mail address (may they
+    # contribute?), 9 the organisers' response (none yet), 10 its implementation updates,
+    # 11 whether the viewer is on the consultation team (responses' panel), 12 its advocates,
+    # 13 its challenges, 14 its versions (no authors set: no query for them), 15 positions by
+    # stakeholder group, 16 count of positions (none: no page to load), 17 amendments with
+    # their authors, groups, base versions and counts, 18 count of comment threads (none: no
+    # page to load)
+    with django_assert_num_queries(18):
         response = client.get(recommendation.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()

@@ -89,15 +89,15 @@ def test_page_query_counts_do_not_grow_with_the_data(
         Comment.objects.create(
             recommendation=recs[-1], author=author, parent=root, root=root, depth=1, body="R"
         )
-    # 1 consultation, 2 recommendation with pillar and import, 3 advocates, 4 challenges
-    # with pillars, 5 versions (their authors: none set, so Django skips that query),
-    # 6 comment threads count, 7 page of threads with their authors, 8 all their replies
-    # with their authors, 9 positions by stakeholder group, 10 positions count (none: no
-    # page to load), 11 amendments with their counts, 12 the consultation again (the
-    # recommendation's own, for dialogue_refusal), 13 the organisers' response (none yet),
-    # 14 its implementation updates (responses' panel at the top)
+    # 1 consultation, 2 recommendation with pillar and import (its consultation set:
+    # dialogue_refusal asks no query for it), 3 the organisers' response (none yet), 4 its
+    # implementation updates (responses' panel at the top), 5 advocates, 6 challenges with
+    # pillars, 7 versions (their authors: none set, so Django skips that query), 8 positions
+    # by stakeholder group, 9 positions count (none: no page to load), 10 amendments with
+    # their counts, 11 comment threads count, 12 page of threads with their authors, 13 the
+    # first replies of each with their authors
     url = reverse("recommendations:detail", args=["demo", recs[-1].reference])
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('<li class="comment-node depth-1">') == min(n, 20)

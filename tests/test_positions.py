@@ -369,24 +369,24 @@ def test_the_recommendation_page_costs_the_same_with_10_or_500_positions(
     _positions(recommendation, n, stakeholder)
     if signed_in:
         client.force_login(stakeholder)
-        # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar, 5 its
-        # advocates, 6 its challenges, 7 its versions, 8 count of comment threads (none: no
-        # page to load), 9 positions by stakeholder group, 10 count of positions, 11 the page
-        # of positions with their authors, groups and versions, 12 amendments, 13 the
-        # viewer's position with its version, 14 whether they follow, 15 the amendments they
-        # endorse, 16 the consultation again (the recommendation's own, for
-        # dialogue_refusal), 17 their verified e-mail address (may they contribute?), 18 the
-        # organisers' response (none yet), 19 its implementation updates, 20 whether the
-        # viewer is on the consultation team (responses' panel)
-        expected = 20
+        # 1 session, 2 user, 3 consultation, 4 recommendation with its pillar (its
+        # consultation set: dialogue_refusal asks no query for it), 5 the viewer's position
+        # with its version, 6 whether they follow, 7 the amendments they endorse, 8 their
+        # verified e-mail address (may they contribute?), 9 the organisers' response (none
+        # yet), 10 its implementation updates, 11 whether the viewer is on the consultation
+        # team (responses' panel), 12 its advocates, 13 its challenges, 14 its versions (its
+        # text and history, read as their fragments render), 15 positions by stakeholder
+        # group, 16 count of positions, 17 the page of positions with their authors, groups
+        # and versions, 18 amendments, 19 count of comment threads (none: no page to load)
+        expected = 19
     else:
-        # 1 consultation, 2 recommendation with its pillar, 3 its advocates, 4 its
-        # challenges, 5 its versions, 6 count of comment threads (none: no page to load),
-        # 7 positions by stakeholder group, 8 count of positions, 9 amendments, 10 the
-        # consultation again (the recommendation's own, for dialogue_refusal: is it open?),
-        # 11 the page of positions with their authors, groups and versions (no participation
-        # to read), 12 the organisers' response (none yet), 13 its implementation updates
-        expected = 13
+        # 1 consultation, 2 recommendation with its pillar, 3 the organisers' response (none
+        # yet), 4 its implementation updates, 5 its advocates, 6 its challenges, 7 its
+        # versions, 8 positions by stakeholder group, 9 count of positions, 10 the page of
+        # positions with their authors, groups and versions (no participation to read),
+        # 11 amendments, 12 count of comment threads (none: no page to load). Read again,
+        # the page is served from its fragments (tests/test_fragments.py).
+        expected = 12
     with django_assert_num_queries(expected):
         response = client.get(recommendation.get_absolute_url())
     assert response.status_code == 200

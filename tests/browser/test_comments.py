@@ -194,3 +194,30 @@ def test_a_moderator_hides_a_comment_and_its_reply_stays_under_a_placeholder(
     expect(article(page, reply).locator(".comment-body")).to_have_text("Which sites?")
     expect(article(page, first)).to_contain_text("Hidden by the moderators")
     assert page.console_errors == []
+
+
+def test_an_anonymous_reader_shows_more_replies_in_place(
+    page, live_server, stakeholder, replier, recommendation
+):
+    """A long thread shows its first replies; "show more" brings the next ones in place (htmx),
+    then the last ones; a second reading, served from the kept fragment, shows the same."""
+    first = services.comment_create(
+        author=stakeholder, recommendation=recommendation, body="Where to grow it?"
+    )
+    for n in range(25):
+        services.comment_create(
+            author=replier, recommendation=recommendation, body=f"Site {n}.", parent=first
+        )
+    for _ in range(2):
+        page.goto(recommendation.get_absolute_url())
+        page.evaluate("window.__samePage = true")
+        thread = page.locator(f"#comment-{first.pk} + .comment-replies")
+        expect(thread.locator("article")).to_have_count(3)
+        thread.get_by_role("link", name="Show 22 more replies").click()
+        expect(thread.locator("article")).to_have_count(23)
+        thread.get_by_role("link", name="Show 2 more replies").click()
+        expect(thread.locator("article")).to_have_count(25)
+        expect(thread.locator(".comment-body").last).to_have_text("Site 24.")
+        expect(thread.locator(".more-replies")).to_have_count(0)
+        assert page.evaluate("window.__samePage") is True
+    assert page.console_errors == []
