@@ -218,7 +218,9 @@ class QueueFilters:
         )
 
 
-def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
+def queue_page(
+    *, filters: QueueFilters, page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE
+) -> Page:
     """A page of the queue: contributions awaiting moderation or reported (with their open
     reports), and open appeals, with their authors' histories.
 
@@ -251,7 +253,7 @@ def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
         items.sort(key=lambda item: item.since)
     else:
         items.sort(key=lambda item: item.since, reverse=True)
-    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(page)
+    page = Paginator(items, per_page).get_page(page)
     histories = author_histories([item.author for item in page.object_list])
     for item in page.object_list:
         item.history = histories[item.author.pk]

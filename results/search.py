@@ -127,17 +127,25 @@ def _amendment_url(amendment: Amendment) -> str:
     return reverse("consultation:amendment", args=[r.consultation.slug, r.reference, amendment.pk])
 
 
-def search(*, query: str, user, page: int | str | None = 1, after: str | None = None) -> Page:
+def search(
+    *,
+    query: str,
+    user,
+    page: int | str | None = 1,
+    after: str | None = None,
+    per_page: int = PAGE_SIZE,
+) -> Page:
     """A page of Hits, best first; `page.next_cursor` is the `after` of the next page (keyset,
     PostgreSQL; None in the fallback, which pages by number). Queries: on PostgreSQL 4 (the
     ranked page with the total, then its recommendations, best amendments and best comments
-    with their snippets), 6 in the fallback; none for an empty query."""
+    with their snippets), 6 in the fallback; none for an empty query. `per_page` hits a page
+    (the page's 20 by default)."""
     query = clean_query(query)
     if not query:
-        return _no_cursor(Paginator([], PAGE_SIZE).get_page(1))
+        return _no_cursor(Paginator([], per_page).get_page(1))
     if connection.vendor == "postgresql":
-        return _search_postgres(query, user, page, after)
-    return _no_cursor(_search_fallback(query, user, page))
+        return _search_postgres(query, user, page, after, per_page)
+    return _no_cursor(_search_fallback(query, user, page, per_page))
 
 
 def _no_cursor(page: Page) -> Page:
@@ -145,9 +153,9 @@ def _no_cursor(page: Page) -> Page:
     return page
 
 
-def _ranked_page(scores: dict[int, tuple], page) -> Page:
+def _ranked_page(scores: dict[int, tuple], page, per_page: int) -> Page:
     ordered = sorted(scores, key=lambda pk: (scores[pk], -pk), reverse=True)
-    return Paginator(ordered, PAGE_SIZE).get_page(page)
+    return Paginator(ordered, per_page).get_page(page)
 
 
 def _page_recommendations(recommendations, pks: list[int]) -> dict[int, Recommendation]:
@@ -221,37 +229,37 @@ def _ranked_sql(query: str, config: str, user, cursor, limit: int, offset: int):
         return db.fetchall()
 
 
-def _page_number(page, total: int) -> int:
+def _page_number(page, total: int, per_page: int) -> int:
     """Paginator.get_page's reading of a page number: not a number, the first; too far, the
     last."""
     try:
         number = int(page)
     except (TypeError, ValueError):
         return 1
-    last = max(1, -(-total // PAGE_SIZE))
+    last = max(1, -(-total // per_page))
     return min(max(number, 1), last) if total else 1
 
 
-def _search_postgres(query: str, user, page, after: str | None = None) -> Page:
+def _search_postgres(query: str, user, page, after: str | None, per_page: int) -> Page:
     config = _config()
     cursor = _decode_cursor(after)
     try:
         number = max(1, int(page))
     except (TypeError, ValueError):
         number = 1
-    offset = 0 if cursor else (number - 1) * PAGE_SIZE
-    rows = _ranked_sql(query, config, user, cursor, PAGE_SIZE, offset)
+    offset = 0 if cursor else (number - 1) * per_page
+    rows = _ranked_sql(query, config, user, cursor, per_page, offset)
     if not rows and (offset or cursor):
         # Past the end (or a stale cursor): the last page, as Paginator.get_page gives it.
         total = _ranked_sql(query, config, user, None, 1, 0)
         total = total[0][2] if total else 0
-        number = _page_number(number, total)
-        rows = _ranked_sql(query, config, user, None, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+        number = _page_number(number, total, per_page)
+        rows = _ranked_sql(query, config, user, None, per_page, (number - 1) * per_page)
         cursor = None
     total = rows[0][2] if rows else 0
-    number = _page_number(number, total)
+    number = _page_number(number, total, per_page)
     hits = _hits(query, config, user, [(pk, score) for pk, score, _ in rows])
-    results = Page(hits, number, Paginator(_Counted(total), PAGE_SIZE))
+    results = Page(hits, number, Paginator(_Counted(total), per_page))
     results.next_cursor = _encode_cursor(rows[-1][1], rows[-1][0]) if rows else None
     return results
 
@@ -325,7 +333,7 @@ def _hits(query: str, config: str, user, ranked: list[tuple[int, float]]) -> lis
     return hits
 
 
-def _search_fallback(query: str, user, page) -> Page:
+def _search_fallback(query: str, user, page, per_page: int = PAGE_SIZE) -> Page:
     recommendations, amendments, comments = _scope(user)
     in_amendment = Q(title__icontains=query) | Q(body__icontains=query)
     in_amendment |= Q(justification__icontains=query)
@@ -357,7 +365,7 @@ def _search_fallback(query: str, user, page) -> Page:
         pk: (own.get(pk, 0), pk in first_amendment, pk in first_comment)
         for pk in {*own, *first_amendment, *first_comment}
     }
-    results = _ranked_page(scores, page)
+    results = _ranked_page(scores, page, per_page)
     pks = list(results.object_list)
     shown = _page_recommendations(recommendations, pks)
     amendment_snippets = {}
