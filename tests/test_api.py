@@ -707,7 +707,7 @@ LISTS = {
     "challenges": ("{c}challenges/", 4),  # consultation, count, page, advocates
     "recommendations": ("{c}recommendations/", 4),  # consultation, count, page, advocates
     "versions": ("{r}versions/", 6 + 2),  # + count, page
-    "comments": ("{r}comments/", 6 + 3),  # + count, threads, all their replies
+    "comments": ("{r}comments/", 6 + 3),  # + count, threads, their first replies
     "positions": ("{r}positions/", 6 + 2),  # + count, page
     "breakdown": ("{r}positions/breakdown/", 6 + 1),  # + the counts by group and stance
     "amendments": ("{r}amendments/", 6 + 2),  # + count, page
