@@ -163,6 +163,11 @@ def test_pillars_of_interest_are_named_by_consultation_and_code(recommendation, 
         assert refused.status_code == 400
         assert error_of(refused)["codes"] == {"pillars_of_interest": ["does_not_exist"]}
         assert f"{slug}/{unknown}" in error_of(refused)["fields"]["pillars_of_interest"][0]
+    half = api.patch(
+        "/api/me/preferences/", {"pillars_of_interest": [{"consultation": "demo"}]}, format="json"
+    )
+    assert half.status_code == 400  # a PATCH too: a pillar's name has both parts
+    assert error_of(half)["codes"] == {"pillars_of_interest.0.code": ["required"]}
     ids = api.patch("/api/me/preferences/", {"pillars_of_interest": [1]}, format="json")
     assert ids.status_code == 400  # an id is no longer a pillar's name
     assert error_of(ids)["codes"] == {"pillars_of_interest.0.non_field_errors": ["invalid"]}

@@ -97,6 +97,18 @@ class PillarReferenceSerializer(serializers.Serializer):
     class Meta:
         list_serializer_class = PillarReferenceListSerializer
 
+    def validate(self, attrs):
+        # A PATCH leaves any field out, nested ones too (DRF's `partial`); a pillar's name
+        # has both its parts, always.
+        missing = {
+            name: [serializers.ErrorDetail(str(field.error_messages["required"]), "required")]
+            for name, field in self.fields.items()
+            if field.source_attrs[0] not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
 
 class PreferencesSerializer(serializers.ModelSerializer):
     pillars_of_interest = PillarReferenceSerializer(
