@@ -133,13 +133,14 @@ def search(
     user,
     page: int | str | None = 1,
     after: str | None = None,
-    per_page: int = PAGE_SIZE,
+    per_page: int | None = None,
 ) -> Page:
     """A page of Hits, best first; `page.next_cursor` is the `after` of the next page (keyset,
     PostgreSQL; None in the fallback, which pages by number). Queries: on PostgreSQL 4 (the
     ranked page with the total, then its recommendations, best amendments and best comments
     with their snippets), 6 in the fallback; none for an empty query. `per_page` hits a page
-    (the page's 20 by default)."""
+    (PAGE_SIZE, the page's, by default)."""
+    per_page = per_page or PAGE_SIZE
     query = clean_query(query)
     if not query:
         return _no_cursor(Paginator([], per_page).get_page(1))
@@ -333,7 +334,8 @@ def _hits(query: str, config: str, user, ranked: list[tuple[int, float]]) -> lis
     return hits
 
 
-def _search_fallback(query: str, user, page, per_page: int = PAGE_SIZE) -> Page:
+def _search_fallback(query: str, user, page, per_page: int | None = None) -> Page:
+    per_page = per_page or PAGE_SIZE
     recommendations, amendments, comments = _scope(user)
     in_amendment = Q(title__icontains=query) | Q(body__icontains=query)
     in_amendment |= Q(justification__icontains=query)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 
 from recommendations.models import Recommendation
-from results.search import PAGE_SIZE, clean_query, search
+from results.search import clean_query, search
 
 from ..pagination import SelectorPagePagination
 from ..serializers.search import SearchHitSerializer, SearchQuerySerializer
@@ -39,7 +39,7 @@ class SearchView(GenericAPIView):
             query=query,
             user=request.user,
             page=params.validated_data["page"],
-            per_page=params.validated_data.get("page_size", PAGE_SIZE),
+            per_page=params.validated_data.get("page_size"),  # None: the page's 20
         )
         data = SearchHitSerializer(results.object_list, many=True, context={"request": request})
         return page_response(request, results, data.data)
