@@ -1,7 +1,11 @@
-from rest_framework.exceptions import ValidationError
+"""The pages of the API's lists. One rule for every list: ?page=<n> and ?page_size=<1..100>
+(api.serializers.base.PageSizeQuerySerializer), a size outside it refused with a 400 naming
+`page_size`. DRF's own lists page here; the lists that are pages of a selector read the same
+serializer and build the page with api.views.base.page_response."""
+
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
-MAX_PAGE_SIZE = 100
+from .serializers.base import MAX_PAGE_SIZE, PageSizeQuerySerializer
 
 
 class PageNumberPagination(BasePageNumberPagination):
@@ -12,14 +16,14 @@ class PageNumberPagination(BasePageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request):
-        """A page_size that is not a whole number of at least 1 is a 400, not ignored; one
-        above the maximum gives the maximum."""
-        value = request.query_params.get(self.page_size_query_param)
-        if value is not None and not (value.isdigit() and int(value) >= 1):
-            raise ValidationError(
-                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}, code="invalid"
-            )
-        return super().get_page_size(request)
+        """The query serializer's page_size: a size that is not a whole number from 1 to the
+        maximum is a 400, neither ignored nor cut down to the maximum."""
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None:
+            return self.page_size
+        query = PageSizeQuerySerializer(data={"page_size": given})
+        query.is_valid(raise_exception=True)
+        return query.validated_data["page_size"]
 
     def get_schema_operation_parameters(self, view):
         """The bounds the API keeps, in the schema too (a page past the last is a 404)."""
@@ -30,12 +34,17 @@ class PageNumberPagination(BasePageNumberPagination):
         }
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
+            if parameter["name"] == "page_size":
+                parameter["description"] = (
+                    f"Items a page, 1 to {self.max_page_size} ({self.page_size} if left out)."
+                )
         return parameters
 
 
 class SelectorPagePagination(BasePageNumberPagination):
-    """The dialogue's lists are pages of consultation.selectors, whose default sizes are the
-    web pages' own; their query serializers take ?page= and ?page_size=. (Used by the schema;
-    the views build the page themselves.)"""
+    """The lists that are pages of a selector (the dialogue's, the moderators', the search):
+    their default sizes are the web pages' own, and their query serializers (subclasses of
+    PageQuerySerializer) take ?page= and ?page_size=. (Used by the schema, for the page's
+    shape; the views build the page themselves.)"""
 
     page_size_query_param = None

@@ -186,4 +186,16 @@ def strict_31(result, generator, request, public):
         for node in _walk(schema):
             if _is_free_text(node):
                 node["pattern"] = NO_NULL_CHARACTER
+    _every_answered_field_required(result)
     return result
+
+
+def _every_answered_field_required(result) -> None:
+    """A serializer writes each of its fields in every answer, but drf-spectacular marks a
+    writable field that may be left out of a request (e.g. a preference) as optional in the
+    answer too, and a generated client then types it `| Unset`. The answers' components (the
+    requests' are the `...Request` ones, COMPONENT_SPLIT_REQUEST) require all their fields."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") or "properties" not in component:
+            continue
+        component["required"] = list(component["properties"])

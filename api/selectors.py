@@ -1,6 +1,6 @@
 """Reads the API adds to the apps' own selectors. Each costs a fixed number of queries."""
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -12,8 +12,10 @@ from recommendations.models import (
     Challenge,
     ChallengeAdvocate,
     Consultation,
+    Pillar,
     Recommendation,
 )
+from recommendations.selectors import consultation_list_visible
 from responses.selectors import response_statuses_by_recommendation
 
 from .models import ApiToken
@@ -108,3 +110,15 @@ def api_token_list(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by(
         F("revoked_at").asc(nulls_first=True), "-created_at", "-pk"
     )
+
+
+def pillars_by_code(*, user, references: list[tuple[str, str]]) -> dict[tuple[str, str], Pillar]:
+    """The pillars named (consultation slug, pillar code), as the API names them, in the
+    consultations `user` may see, by their names (one query; a name not found is left out)."""
+    if not references:
+        return {}
+    named = Q()
+    for slug, code in references:
+        named |= Q(consultation__slug=slug, code=code)
+    pillars = Pillar.objects.filter(named, consultation__in=consultation_list_visible(user=user))
+    return {(p.consultation.slug, p.code): p for p in pillars.select_related("consultation")}

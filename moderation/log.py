@@ -73,8 +73,10 @@ def log_rows(*, filters: LogFilters):
     return rows.order_by("-created_at", "-pk")
 
 
-def log_page(*, filters: LogFilters, page: int | str | None = 1) -> Page:
-    return Paginator(log_rows(filters=filters), LOG_PAGE_SIZE).get_page(page)
+def log_page(
+    *, filters: LogFilters, page: int | str | None = 1, per_page: int = LOG_PAGE_SIZE
+) -> Page:
+    return Paginator(log_rows(filters=filters), per_page).get_page(page)
 
 
 def log_actors():

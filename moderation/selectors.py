@@ -272,7 +272,9 @@ def _sort_key(sort: str):
     return lambda item: item.since
 
 
-def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
+def queue_page(
+    *, filters: QueueFilters, page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE
+) -> Page:
     """A page of the queue: contributions awaiting moderation or reported (with their open
     reports), and open appeals, with their authors' histories.
 
@@ -302,8 +304,8 @@ def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
                 continue
             items.append(QueueItem(kind=kind, content=appeal.decision.content, appeal=appeal))
     total = len(items) + sum(counts)
-    number = page_number(page, total, QUEUE_PAGE_SIZE)
-    end = number * QUEUE_PAGE_SIZE
+    number = page_number(page, total, per_page)
+    end = number * per_page
     for (kind, reported, stream), count in zip(streams, counts, strict=True):
         first = _first(
             stream, sort=filters.sort, count=min(end, count), kind=kind, reported=reported
@@ -318,11 +320,11 @@ def queue_page(*, filters: QueueFilters, page: int | str | None = 1) -> Page:
                 )
             )
     items.sort(key=_sort_key(filters.sort), reverse=filters.sort == "newest")
-    shown = items[end - QUEUE_PAGE_SIZE : end]
+    shown = items[end - per_page : end]
     histories = author_histories([item.author for item in shown])
     for item in shown:
         item.history = histories[item.author.pk]
-    return counted_page(shown, number=number, total=total, per_page=QUEUE_PAGE_SIZE)
+    return counted_page(shown, number=number, total=total, per_page=per_page)
 
 
 def queue_consultations():

@@ -57,8 +57,13 @@ def response_for_page(*, recommendation: Recommendation, user) -> Response | Non
     return response
 
 
+def implementation_updates(*, recommendation: Recommendation) -> QuerySet[ImplementationUpdate]:
+    """The recommendation's implementation updates, newest first (the API pages them)."""
+    return recommendation.implementation_updates.select_related("author")
+
+
 def implementation_timeline(*, recommendation: Recommendation) -> list[ImplementationUpdate]:
-    return list(recommendation.implementation_updates.select_related("author"))
+    return list(implementation_updates(recommendation=recommendation))
 
 
 def statuses_of(*, consultation: Consultation) -> list[ResponseStatus]:

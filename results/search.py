@@ -134,18 +134,27 @@ def _amendment_url(amendment: Amendment) -> str:
     return reverse("consultation:amendment", args=[r.consultation.slug, r.reference, amendment.pk])
 
 
-def search(*, query: str, user, page: int | str | None = 1, after: str | None = None) -> Page:
+def search(
+    *,
+    query: str,
+    user,
+    page: int | str | None = 1,
+    after: str | None = None,
+    per_page: int | None = None,
+) -> Page:
     """A page of Hits, best first; `page.next_cursor` is the `after` of the next page (keyset,
     PostgreSQL; None in the fallback, which pages by number). Queries: on PostgreSQL at most 4
     (the ranked page with the total and the ids of the best amendment and comment of each,
     then its recommendations, those amendments and those comments with their snippets, the
-    last two skipped when the page has none), 6 in the fallback; none for an empty query."""
+    last two skipped when the page has none), 6 in the fallback; none for an empty query.
+    `per_page` hits a page (PAGE_SIZE, the page's, by default)."""
+    per_page = per_page or PAGE_SIZE
     query = clean_query(query)
     if not query:
-        return _no_cursor(Paginator([], PAGE_SIZE).get_page(1))
+        return _no_cursor(Paginator([], per_page).get_page(1))
     if connection.vendor == "postgresql":
-        return _search_postgres(query, user, page, after)
-    return _no_cursor(_search_fallback(query, user, page))
+        return _search_postgres(query, user, page, after, per_page)
+    return _no_cursor(_search_fallback(query, user, page, per_page))
 
 
 def _no_cursor(page: Page) -> Page:
@@ -153,9 +162,9 @@ def _no_cursor(page: Page) -> Page:
     return page
 
 
-def _ranked_page(scores: dict[int, tuple], page) -> Page:
+def _ranked_page(scores: dict[int, tuple], page, per_page: int) -> Page:
     ordered = sorted(scores, key=lambda pk: (scores[pk], -pk), reverse=True)
-    return Paginator(ordered, PAGE_SIZE).get_page(page)
+    return Paginator(ordered, per_page).get_page(page)
 
 
 def _page_recommendations(recommendations, pks: list[int]) -> dict[int, Recommendation]:
@@ -254,26 +263,26 @@ def _ranked_sql(query: str, config: str, user, cursor, limit: int, offset: int):
         return db.fetchall()
 
 
-def _search_postgres(query: str, user, page, after: str | None = None) -> Page:
+def _search_postgres(query: str, user, page, after: str | None, per_page: int) -> Page:
     config = _config()
     cursor = _decode_cursor(after)
     try:
         number = max(1, int(page))
     except (TypeError, ValueError):
         number = 1
-    offset = 0 if cursor else (number - 1) * PAGE_SIZE
-    rows = _ranked_sql(query, config, user, cursor, PAGE_SIZE, offset)
+    offset = 0 if cursor else (number - 1) * per_page
+    rows = _ranked_sql(query, config, user, cursor, per_page, offset)
     if not rows and (offset or cursor):
         # Past the end (or a stale cursor): the last page, as Paginator.get_page gives it.
         total = _ranked_sql(query, config, user, None, 1, 0)
         total = total[0][2] if total else 0
-        number = page_number(number, total, PAGE_SIZE)
-        rows = _ranked_sql(query, config, user, None, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+        number = page_number(number, total, per_page)
+        rows = _ranked_sql(query, config, user, None, per_page, (number - 1) * per_page)
         cursor = None
     total = rows[0][2] if rows else 0
-    number = page_number(number, total, PAGE_SIZE)
+    number = page_number(number, total, per_page)
     hits = _hits(query, config, user, rows)
-    results = counted_page(hits, number=number, total=total, per_page=PAGE_SIZE)
+    results = counted_page(hits, number=number, total=total, per_page=per_page)
     results.next_cursor = _encode_cursor(rows[-1][1], rows[-1][0]) if rows else None
     return results
 
@@ -334,7 +343,8 @@ def _hits(query: str, config: str, user, ranked: list[tuple]) -> list[Hit]:
     return hits
 
 
-def _search_fallback(query: str, user, page) -> Page:
+def _search_fallback(query: str, user, page, per_page: int | None = None) -> Page:
+    per_page = per_page or PAGE_SIZE
     recommendations, amendments, comments = _scope(user)
     in_amendment = Q(title__icontains=query) | Q(body__icontains=query)
     in_amendment |= Q(justification__icontains=query)
@@ -366,7 +376,7 @@ def _search_fallback(query: str, user, page) -> Page:
         pk: (own.get(pk, 0), pk in first_amendment, pk in first_comment)
         for pk in {*own, *first_amendment, *first_comment}
     }
-    results = _ranked_page(scores, page)
+    results = _ranked_page(scores, page, per_page)
     pks = list(results.object_list)
     shown = _page_recommendations(recommendations, pks)
     amendment_snippets = {}

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from api.schema import _walk
 from api.services import api_token_create
 from consultation import services
+from tests import factories
 from tests.test_api import error_of
 
 COMMENTS = "/api/consultations/demo/recommendations/P1-R1/comments/"
@@ -139,19 +140,40 @@ def test_the_stakeholder_group_is_a_slug_with_its_label_everywhere(recommendatio
 
 
 @pytest.mark.django_db
-def test_pillars_of_interest_take_the_ids_the_pillar_list_shows(recommendation, stakeholder):
+def test_pillars_of_interest_are_named_by_consultation_and_code(recommendation, stakeholder):
+    """As the pillar list and its addresses name them (a code is unique in its consultation),
+    in and out; an unknown one, or one of a draft consultation, is a 400 naming it."""
+    code = recommendation.pillar.code
+    other = factories.PillarFactory(consultation=factories.ConsultationFactory(slug="other"))
+    draft = factories.ConsultationFactory(slug="draft", state="draft")
+    factories.PillarFactory(consultation=draft, code=code)
     api = APIClient()
     api.force_authenticate(stakeholder)
-    pillars = api.get("/api/consultations/demo/pillars/").json()["results"]
-    ids = [p["id"] for p in pillars]
-    assert ids == [recommendation.pillar_id]
-    saved = api.patch("/api/me/preferences/", {"pillars_of_interest": ids}, format="json")
+    codes = [p["code"] for p in api.get("/api/consultations/demo/pillars/").json()["results"]]
+    assert codes == [code]
+    both = [{"consultation": "demo", "code": code}, {"consultation": "other", "code": other.code}]
+    saved = api.patch("/api/me/preferences/", {"pillars_of_interest": both}, format="json")
     assert saved.status_code == 200
-    assert saved.json()["pillars_of_interest"] == ids
-    unknown_ids = {"pillars_of_interest": [ids[0] + 999]}
-    unknown = api.patch("/api/me/preferences/", unknown_ids, format="json")
-    assert unknown.status_code == 400
-    assert error_of(unknown)["codes"] == {"pillars_of_interest": ["does_not_exist"]}
+    assert saved.json()["pillars_of_interest"] == both
+    assert set(stakeholder.pillars_of_interest.all()) == {recommendation.pillar, other}
+    assert api.get("/api/me/preferences/").json()["pillars_of_interest"] == both
+    for slug, unknown in (("demo", "P999"), ("draft", code)):
+        named = {"pillars_of_interest": [{"consultation": slug, "code": unknown}]}
+        refused = api.patch("/api/me/preferences/", named, format="json")
+        assert refused.status_code == 400
+        assert error_of(refused)["codes"] == {"pillars_of_interest": ["does_not_exist"]}
+        assert f"{slug}/{unknown}" in error_of(refused)["fields"]["pillars_of_interest"][0]
+    half = api.patch(
+        "/api/me/preferences/", {"pillars_of_interest": [{"consultation": "demo"}]}, format="json"
+    )
+    assert half.status_code == 400  # a PATCH too: a pillar's name has both parts
+    assert error_of(half)["codes"] == {"pillars_of_interest.0.code": ["required"]}
+    ids = api.patch("/api/me/preferences/", {"pillars_of_interest": [1]}, format="json")
+    assert ids.status_code == 400  # an id is no longer a pillar's name
+    assert error_of(ids)["codes"] == {"pillars_of_interest.0.non_field_errors": ["invalid"]}
+    assert set(stakeholder.pillars_of_interest.all()) == {recommendation.pillar, other}
+    cleared = api.patch("/api/me/preferences/", {"pillars_of_interest": []}, format="json")
+    assert cleared.json()["pillars_of_interest"] == []
 
 
 @pytest.mark.django_db

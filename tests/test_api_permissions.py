@@ -51,6 +51,7 @@ MATRIX = [
     ("get", R + "versions/diff/?a=1&b=1", None, ALL_200),
     ("get", R + "comments/", None, ALL_200),
     ("get", R + "comments/{comment}/", None, ALL_200),
+    ("get", R + "comments/{comment}/replies/", None, ALL_200),
     ("get", R + "positions/", None, ALL_200),
     ("get", R + "positions/breakdown/", None, ALL_200),
     ("get", R + "amendments/", None, ALL_200),

@@ -210,7 +210,7 @@ R = "/api/consultations/open/recommendations/R1/"
 RECOMMENDATION = 6
 LISTS = {
     # name: (address, queries)
-    "comments": (R + "comments/", RECOMMENDATION + 3),  # + count, threads, all their replies
+    "comments": (R + "comments/", RECOMMENDATION + 3),  # + count, threads, their first replies
     "positions": (R + "positions/", RECOMMENDATION + 2),  # + count, page
     "amendments": (R + "amendments/", RECOMMENDATION + 2),  # + count, page
     "versions": (R + "versions/", RECOMMENDATION + 2),  # + count, page

@@ -121,6 +121,8 @@ RULES_THE_SCHEMA_CANNOT_SAY = {
     ("POST", "/comments/"): "ids",
     ("PUT", "/comments/{id}/"): "blank",
     ("PATCH", "/comments/{id}/"): "blank",
+    # the reply `after` must be one of the thread's
+    ("GET", "/comments/{id}/replies/"): "ids",
     # a reason is needed to oppose or endorse with reservations
     ("POST", "/positions/"): "rule across fields",
     ("PUT", "/positions/mine/"): "rule across fields",
@@ -132,8 +134,8 @@ RULES_THE_SCHEMA_CANNOT_SAY = {
     # the groups are the database's; the profile's required fields
     ("PUT", "/api/me/"): "slug",
     ("PATCH", "/api/me/"): "slug",
-    ("PUT", "/api/me/preferences/"): "ids",
-    ("PATCH", "/api/me/preferences/"): "ids",
+    ("PUT", "/api/me/preferences/"): "slugs and codes",
+    ("PATCH", "/api/me/preferences/"): "slugs and codes",
     ("POST", "/api/notifications/read/"): "ids",
     # the pillars, advocates and source kinds are the consultation's
     ("GET", "/recommendations/"): "slugs",

@@ -73,8 +73,12 @@ def test_strict_types_and_per_field_codes(me, recommendation_factory, consultati
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5"])
-def test_page_size_must_be_a_whole_number(client, value):
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("abc", "invalid"), ("0", "min_value"), ("-1", "min_value"), ("1.5", "invalid"),
+     ("101", "max_value"), ("9" * 30, "max_value")],
+)  # fmt: skip
+def test_page_size_must_be_a_whole_number_from_1_to_100(client, value, code):
     response = client.get("/api/consultations/", {"page_size": value})
     assert response.status_code == 400
-    assert error_of(response)["codes"] == {"page_size": ["invalid"]}
+    assert error_of(response)["codes"] == {"page_size": [code]}

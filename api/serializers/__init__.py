@@ -4,10 +4,11 @@ the services, which check every rule and every limit; these only describe shapes
 from .base import (  # noqa: F401
     MAX_ID,
     MAX_NUMBER,
+    MAX_PAGE_SIZE,
     IdField,
     PageQuerySerializer,
+    PageSizeQuerySerializer,
     PersonSerializer,
-    SizedPageQuerySerializer,
 )
 from .content import (  # noqa: F401
     AttributionSerializer,
@@ -41,6 +42,8 @@ from .dialogue import (  # noqa: F401
     PositionBreakdownSerializer,
     PositionSerializer,
     PositionTakeSerializer,
+    ReplyPageSerializer,
+    ReplyQuerySerializer,
     StanceCountsSerializer,
 )
 from .me import (  # noqa: F401

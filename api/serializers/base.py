@@ -2,11 +2,10 @@
 
 from rest_framework import serializers
 
-from ..pagination import MAX_PAGE_SIZE
-
 # Database integers: larger numbers are not found rather than an error of the database's.
 MAX_ID = 2**63 - 1
 MAX_NUMBER = 2**31 - 1
+MAX_PAGE_SIZE = 100  # items a page, in every list (api.pagination)
 
 
 def IdField(**kwargs):  # noqa: N802 - a field, named like one
@@ -38,19 +37,19 @@ class PersonSerializer(serializers.Serializer):
         return group.label if group and not user.deleted_at else None
 
 
-class PageQuerySerializer(serializers.Serializer):
-    """?page=<n> of the lists whose page size is fixed (the moderators')."""
-
-    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
-
-
-class SizedPageQuerySerializer(PageQuerySerializer):
-    """?page=<n>&page_size=<1..100> of the dialogue's lists (their default size is the web
-    page's own)."""
+class PageSizeQuerySerializer(serializers.Serializer):
+    """?page_size=<1..100>, which every list takes (api.pagination): the one rule. Each
+    list's default size is its web page's own (50 for the lists DRF pages)."""
 
     page_size = serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_PAGE_SIZE,
-        help_text="Items a page (threads, for the comments); left out, the web page's size.",
+        help_text=f"Items a page, 1 to {MAX_PAGE_SIZE}; left out, the web page's size.",
     )
+
+
+class PageQuerySerializer(PageSizeQuerySerializer):
+    """?page=<n>&page_size=<1..100>: the query of the lists paged by number."""
+
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)

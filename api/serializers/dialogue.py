@@ -2,12 +2,14 @@
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
+from rest_framework.utils.urls import replace_query_param
 
 from consultation.models import Amendment, Comment, Position, ReportReason
 from consultation.visibility import FULL, PLACEHOLDER, comment_display
 
 from ..fields import StrictCharField
-from .base import IdField, PersonSerializer, SizedPageQuerySerializer
+from .base import IdField, PageQuerySerializer, PageSizeQuerySerializer, PersonSerializer
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -61,14 +63,49 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentThreadSerializer(CommentSerializer):
-    reply_count = serializers.IntegerField(read_only=True)
+    """A thread: its first comment, with the first replies the requester sees (as the
+    recommendation page shows them, consultation.threads.REPLIES_PER_THREAD), how many
+    follow, and where to read them."""
+
+    reply_count = serializers.IntegerField(
+        read_only=True, help_text="The thread's published replies (what everyone reads)."
+    )
     replies = serializers.SerializerMethodField(
-        help_text="Every reply in the thread, in reading order (each with its parent and depth)."
+        help_text="The thread's first replies (20 at most), in reading order, each with its "
+        "parent and depth."
+    )
+    more_replies = serializers.IntegerField(
+        read_only=True, help_text="How many replies follow those in `replies`."
+    )
+    replies_next = serializers.SerializerMethodField(
+        help_text="Where to read them (`GET .../comments/{id}/replies/?after=`), null when none "
+        "follow."
     )
 
     class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "reply_count", "replies"]
+        fields = [
+            *CommentSerializer.Meta.fields,
+            "reply_count",
+            "replies",
+            "more_replies",
+            "replies_next",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_replies_next(self, comment) -> str | None:
+        if not comment.more_replies:
+            return None
+        url = reverse(
+            "api:comment-replies",
+            kwargs={
+                "consultation_slug": comment.recommendation.consultation.slug,
+                "recommendation_reference": comment.recommendation.reference,
+                "pk": comment.pk,
+            },
+            request=self.context.get("request"),
+        )
+        return replace_query_param(url, "after", comment.last_reply.pk)
 
     @extend_schema_field(CommentSerializer(many=True))
     def get_replies(self, comment):
@@ -83,7 +120,7 @@ class CommentThreadSerializer(CommentSerializer):
         return CommentSerializer(ordered, many=True, context=self.context).data
 
 
-class CommentThreadQuerySerializer(SizedPageQuerySerializer):
+class CommentThreadQuerySerializer(PageQuerySerializer):
     order = serializers.ChoiceField(
         choices=["oldest", "newest", "most-replied"], default="oldest", required=False
     )
@@ -95,6 +132,24 @@ class CommentThreadQuerySerializer(SizedPageQuerySerializer):
         help_text="With `page`: the threads after this one (keyset paging, as the `next` "
         "link gives it); without it the page is read by its number.",
     )
+
+
+class ReplyQuerySerializer(PageSizeQuerySerializer):
+    after = IdField(
+        required=False,
+        help_text="The replies after this one (keyset paging, as `replies_next` and `next` "
+        "give it); from the thread's first reply without it.",
+    )
+
+
+class ReplyPageSerializer(serializers.Serializer):
+    """A batch of a thread's replies, in reading order."""
+
+    next = serializers.URLField(
+        allow_null=True, help_text="The next batch; null when this is the last."
+    )
+    more_replies = serializers.IntegerField(help_text="How many replies follow this batch.")
+    results = CommentSerializer(many=True)
 
 
 class CommentCreateSerializer(serializers.Serializer):

@@ -7,12 +7,12 @@ from rest_framework import serializers
 from accounts.models import StakeholderGroup, User, transparency_register_validator
 from accounts.validators import PROFILE_REQUIRED_FIELDS
 from notifications.models import Notification
-from recommendations.models import (
-    Pillar,
-)
 
 from ..fields import StrictCharField
+from ..selectors import pillars_by_code
 from .base import IdField
+
+MAX_PILLARS_OF_INTEREST = 200
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -77,12 +77,47 @@ class ProfileSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class PillarReferenceListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        if isinstance(data, models.Manager):  # a person's pillars, with their consultations
+            data = data.select_related("consultation").order_by(
+                "consultation__slug", "position", "code"
+            )
+        return super().to_representation(data)
+
+
+class PillarReferenceSerializer(serializers.Serializer):
+    """A pillar as the API names it everywhere: its consultation's slug and its code (a code
+    is unique within its consultation), as in /api/consultations/{slug}/pillars/{code}/ and
+    in the data export."""
+
+    consultation = serializers.SlugField(source="consultation.slug", max_length=80)
+    code = StrictCharField(max_length=20, help_text="The pillar's code, e.g. P1.")
+
+    class Meta:
+        list_serializer_class = PillarReferenceListSerializer
+
+    def validate(self, attrs):
+        # A PATCH leaves any field out, nested ones too (DRF's `partial`); a pillar's name
+        # has both its parts, always.
+        missing = {
+            name: [serializers.ErrorDetail(str(field.error_messages["required"]), "required")]
+            for name, field in self.fields.items()
+            if field.source_attrs[0] not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
 class PreferencesSerializer(serializers.ModelSerializer):
-    pillars_of_interest = serializers.PrimaryKeyRelatedField(
+    pillars_of_interest = PillarReferenceSerializer(
         many=True,
-        queryset=Pillar.objects.all(),
         required=False,
-        help_text="Pillar ids, as /api/consultations/{slug}/pillars/ lists them (`id`).",
+        max_length=MAX_PILLARS_OF_INTEREST,
+        help_text="The pillars whose new and changed recommendations your digest tells you "
+        "of, each named by its consultation's slug and its code. An unknown one is refused "
+        "(`does_not_exist`); the list given replaces the list saved.",
     )
 
     class Meta:
@@ -96,6 +131,18 @@ class PreferencesSerializer(serializers.ModelSerializer):
             "notify_wording_changes",
             "pillars_of_interest",
         ]
+
+    def validate_pillars_of_interest(self, references):
+        """The pillars named, in the consultations the person may see; one not found is a
+        400 on this field, naming it."""
+        names = [(r["consultation"]["slug"], r["code"]) for r in references]
+        found = pillars_by_code(user=self.context["request"].user, references=names)
+        missing = [f"{slug}/{code}" for slug, code in names if (slug, code) not in found]
+        if missing:
+            raise serializers.ValidationError(
+                f"No such pillar: {', '.join(missing)}.", code="does_not_exist"
+            )
+        return [found[name] for name in dict.fromkeys(names)]
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -9,7 +9,7 @@ from moderation.selectors import QUEUE_SORTS, QUEUE_STATES
 from moderation.services import CONTENT_ACTIONS, reason_compose
 
 from ..fields import StrictCharField
-from .base import MAX_NUMBER, IdField, PersonSerializer
+from .base import IdField, PageQuerySerializer, PersonSerializer
 
 KIND_CHOICES = [("comment", "comment"), ("amendment", "amendment"), ("position", "position")]
 
@@ -128,7 +128,7 @@ class SuspensionLiftSerializer(ReasonTemplateMixin, serializers.Serializer):
     )
 
 
-class QueueQuerySerializer(serializers.Serializer):
+class QueueQuerySerializer(PageQuerySerializer):
     state = serializers.ChoiceField(
         choices=[state for state in QUEUE_STATES if state],
         required=False,
@@ -137,7 +137,6 @@ class QueueQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     consultation = serializers.SlugField(required=False)
     sort = serializers.ChoiceField(choices=list(QUEUE_SORTS), required=False, default="flags")
-    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
 
 
 class FlagReasonCountSerializer(serializers.Serializer):
@@ -171,7 +170,7 @@ class QueueItemSerializer(serializers.Serializer):
         return content.body if item.kind == "comment" else content.reason
 
 
-class LogQuerySerializer(serializers.Serializer):
+class LogQuerySerializer(PageQuerySerializer):
     action = serializers.ChoiceField(choices=ModerationAction.Action.choices, required=False)
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     consultation = serializers.SlugField(required=False)
@@ -180,7 +179,6 @@ class LogQuerySerializer(serializers.Serializer):
     )
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
-    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NUMBER)
 
 
 class AppealCreateSerializer(serializers.Serializer):

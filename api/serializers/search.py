@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from ..fields import StrictCharField
-from .base import MAX_NUMBER
+from .base import MAX_NUMBER, PageQuerySerializer
 
 
 class SnippetSerializer(serializers.Serializer):
@@ -21,7 +21,7 @@ class SearchHitSerializer(serializers.Serializer):
     matched = SnippetSerializer(many=True)
 
 
-class SearchQuerySerializer(serializers.Serializer):
+class SearchQuerySerializer(PageQuerySerializer):
     q = StrictCharField(required=False, allow_blank=True, help_text="The words to find.")
     page = serializers.IntegerField(
         required=False, default=1, min_value=1, max_value=MAX_NUMBER, help_text="The page."

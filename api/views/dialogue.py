@@ -35,10 +35,12 @@ from ..serializers import (
     CommentThreadQuerySerializer,
     CommentThreadSerializer,
     DecisionSerializer,
+    PageQuerySerializer,
     PositionBreakdownSerializer,
     PositionSerializer,
     PositionTakeSerializer,
-    SizedPageQuerySerializer,
+    ReplyPageSerializer,
+    ReplyQuerySerializer,
 )
 from .base import RecommendationScoped, is_schema_generation, page_response
 
@@ -73,8 +75,10 @@ class DialogueViewSet(RecommendationScoped, viewsets.GenericViewSet):
 
 @extend_schema(tags=["comments"])
 class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
-    """Comments in threads. The list is a page of threads (20 a page): each top-level comment
-    with every reply (`parent` and `depth` place it). Removed comments stay as tombstones."""
+    """Comments in threads. The list is a page of threads (20 a page, or `page_size`): each
+    top-level comment with its first 20 replies (`parent` and `depth` place them), as the
+    recommendation page shows them; `more_replies` says how many follow and `replies_next`
+    where to read them. Removed comments stay as tombstones."""
 
     queryset = Comment.objects.none()
     serializer_class = CommentSerializer
@@ -148,7 +152,7 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             order=query.get("order", "oldest"),
             page=query.get("page", 1),
             viewer=request.user,
-            replies_per_thread=None,  # the API's thread holds every reply
+            replies_per_thread=selectors.REPLIES_PER_THREAD,  # then .../{id}/replies/
             after=query.get("after"),
             per_page=query.get("page_size", selectors.THREADS_PER_PAGE),
         )
@@ -163,6 +167,46 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
         if response.data["previous"]:
             response.data["previous"] = remove_query_param(response.data["previous"], "after")
         return response
+
+    @extend_schema(
+        parameters=[ReplyQuerySerializer],
+        responses=ReplyPageSerializer,
+        operation_id="consultations_recommendations_comments_replies_list",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def replies(self, request, *args, **kwargs):
+        """The replies of a thread (`id`: its first comment) in reading order, 20 at a time
+        (or `page_size`), after reply `after`: the thread's `replies_next` reads on from the
+        replies the list showed. Keyset-paged, as the page's "show more replies": the
+        thousandth reply costs what the first does."""
+        query = _input(ReplyQuerySerializer, request.query_params)
+        root = self.get_object()
+        if root.root_id is not None:
+            raise Http404("Not the first comment of a thread.")
+        after = None
+        if "after" in query:
+            after = self.get_queryset().filter(root=root, pk=query["after"]).first()
+            if after is None:
+                raise ValidationError(
+                    {"after": "No such reply in this thread."}, code="does_not_exist"
+                )
+        replies, rest = selectors.thread_replies_after(
+            root=root,
+            after=after,
+            viewer=request.user,
+            limit=query.get("page_size", selectors.REPLIES_PER_THREAD),
+        )
+        next_url = None
+        if rest:
+            next_url = replace_query_param(request.build_absolute_uri(), "after", replies[-1].pk)
+        data = {
+            "next": next_url,
+            "more_replies": rest,
+            "results": CommentSerializer(
+                replies, many=True, context=self.get_serializer_context()
+            ).data,
+        }
+        return Response(data)
 
     @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
     def create(self, request, *args, **kwargs):
@@ -218,9 +262,9 @@ class PositionViewSet(DialogueViewSet):
     pagination_class = SelectorPagePagination
     contribute_actions = ("create", "mine_change", "mine_withdraw")
 
-    @extend_schema(parameters=[SizedPageQuerySerializer], responses=PositionSerializer(many=True))
+    @extend_schema(parameters=[PageQuerySerializer], responses=PositionSerializer(many=True))
     def list(self, request, *args, **kwargs):
-        query = _input(SizedPageQuerySerializer, request.query_params)
+        query = _input(PageQuerySerializer, request.query_params)
         page = selectors.position_page(
             recommendation=self.recommendation,
             page=query.get("page", 1),

@@ -96,8 +96,8 @@ class FlagCreateView(GenericAPIView):
 
 @extend_schema(tags=["moderation"])
 class QueueView(GenericAPIView):
-    """Contributions awaiting moderation or reported, and open appeals (25 a page), with
-    their open reports and their authors' histories."""
+    """Contributions awaiting moderation or reported, and open appeals (25 a page, as the
+    queue page, or `page_size`), with their open reports and their authors' histories."""
 
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_queue"
@@ -114,7 +114,11 @@ class QueueView(GenericAPIView):
             consultation=_consultation(query.get("consultation")),
             sort=query["sort"],
         )
-        page = selectors.queue_page(filters=filters, page=query.get("page", 1))
+        page = selectors.queue_page(
+            filters=filters,
+            page=query.get("page", 1),
+            per_page=query.get("page_size", selectors.QUEUE_PAGE_SIZE),
+        )
         return page_response(request, page, QueueItemSerializer(page.object_list, many=True).data)
 
 
@@ -184,8 +188,8 @@ class SuspensionLiftView(GenericAPIView):
 
 @extend_schema(tags=["moderation"])
 class LogView(GenericAPIView):
-    """The audit log, newest first (50 a page): every report, decision and appeal, and
-    the decisions on amendments and affiliations."""
+    """The audit log, newest first (50 a page, or `page_size`): every report, decision and
+    appeal, and the decisions on amendments and affiliations."""
 
     permission_classes = [IsAuthenticated, Moderates]
     moderation_rule = "moderation.view_log"
@@ -204,7 +208,11 @@ class LogView(GenericAPIView):
             since=query["since"].isoformat() if query.get("since") else "",
             until=query["until"].isoformat() if query.get("until") else "",
         )
-        page = log.log_page(filters=filters, page=query.get("page", 1))
+        page = log.log_page(
+            filters=filters,
+            page=query.get("page", 1),
+            per_page=query.get("page_size", log.LOG_PAGE_SIZE),
+        )
         data = ModerationActionSerializer(page.object_list, many=True).data
         return page_response(request, page, data)
 

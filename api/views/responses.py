@@ -143,15 +143,15 @@ class ResponseReviewView(_Scoped, APIView):
 
 @extend_schema(tags=["responses"])
 class UpdateListView(_Scoped, generics.ListCreateAPIView):
-    """The recommendation's implementation updates, newest first; the team adds them."""
+    """The recommendation's implementation updates, newest first (50 a page, or
+    `page_size`); the team adds them."""
 
     serializer_class = ImplementationUpdateSerializer
-    pagination_class = None
 
     def get_queryset(self):
         if is_schema_generation(self):
             return Recommendation.objects.none()
-        return selectors.implementation_timeline(recommendation=self.recommendation())
+        return selectors.implementation_updates(recommendation=self.recommendation())
 
     def create(self, request, *args, **kwargs):
         data = ImplementationUpdateSerializer(data=request.data)
