@@ -63,9 +63,9 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentThreadSerializer(CommentSerializer):
-    """A thread: its first comment, with the first replies the requester sees (as the
-    recommendation page shows them, consultation.threads.REPLIES_PER_THREAD), how many
-    follow, and where to read them."""
+    """A thread: its first comment, with the first replies the requester sees (a batch, as
+    the recommendation page's "show more replies" reads them: consultation.threads.
+    REPLIES_PER_BATCH), how many follow, and where to read them."""
 
     reply_count = serializers.IntegerField(
         read_only=True, help_text="The thread's published replies (what everyone reads)."

@@ -76,9 +76,9 @@ class DialogueViewSet(RecommendationScoped, viewsets.GenericViewSet):
 @extend_schema(tags=["comments"])
 class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
     """Comments in threads. The list is a page of threads (20 a page, or `page_size`): each
-    top-level comment with its first 20 replies (`parent` and `depth` place them), as the
-    recommendation page shows them; `more_replies` says how many follow and `replies_next`
-    where to read them. Removed comments stay as tombstones."""
+    top-level comment with its first 20 replies (`parent` and `depth` place them), a batch as
+    the recommendation page's "show more replies" reads them; `more_replies` says how many
+    follow and `replies_next` where to read them. Removed comments stay as tombstones."""
 
     queryset = Comment.objects.none()
     serializer_class = CommentSerializer
@@ -152,7 +152,7 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             order=query.get("order", "oldest"),
             page=query.get("page", 1),
             viewer=request.user,
-            replies_per_thread=selectors.REPLIES_PER_THREAD,  # then .../{id}/replies/
+            replies_per_thread=selectors.REPLIES_PER_BATCH,  # then .../{id}/replies/
             after=query.get("after"),
             per_page=query.get("page_size", selectors.THREADS_PER_PAGE),
         )
@@ -194,7 +194,7 @@ class CommentViewSet(mixins.RetrieveModelMixin, DialogueViewSet):
             root=root,
             after=after,
             viewer=request.user,
-            limit=query.get("page_size", selectors.REPLIES_PER_THREAD),
+            limit=query.get("page_size", selectors.REPLIES_PER_BATCH),
         )
         next_url = None
         if rest:
