@@ -136,7 +136,11 @@ class Outbox(models.Model):
     class Meta:
         verbose_name = _("outbox message")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "available_at"], name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "available_at"], name="outbox_due_idx"),
+            # The purge's (outbox.outbox_purge) oldest rows first, and the admin's order.
+            models.Index(fields=["created_at"], name="outbox_created_idx"),
+        ]
 
     def __str__(self):
         return self.key

@@ -18,7 +18,7 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail.utils import DNS_NAME
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from . import delivery, emails, mailer, sending
@@ -30,6 +30,8 @@ NOTIFICATION = "notification"
 RENDERED = "rendered"
 # Rows per delivery task: a few, so that a large change's e-mails spread over the workers.
 CHUNK = 20
+# Rows per DELETE of the purge: short statements, each its own transaction, that hold few locks.
+PURGE_BATCH = 1000
 
 
 def lease() -> timezone.timedelta:
@@ -177,3 +179,24 @@ def outbox_due(*, limit: int = 1000) -> list[int]:
         available_at=now + lease()
     )
     return ids
+
+
+def retention() -> timezone.timedelta:
+    return timezone.timedelta(days=getattr(settings, "OUTBOX_RETENTION_DAYS", 30))
+
+
+def outbox_purge(*, now=None, batch: int = PURGE_BATCH) -> int:
+    """Forget the settled rows (sent, skipped, or failed for good: FailedEmail and the
+    notification e-mail records keep what the admin needs) written more than
+    OUTBOX_RETENTION_DAYS ago, `batch` rows per DELETE (by the index on created_at), so that
+    the table stops growing and no statement holds many rows. Pending and claimed rows stay,
+    however old. The rows deleted."""
+    cutoff = (now or timezone.now()) - retention()
+    settled = [Outbox.Status.SENT, Outbox.Status.SKIPPED, Outbox.Status.FAILED]
+    old = Outbox.objects.filter(created_at__lt=cutoff, status__in=settled).order_by("created_at")
+    deleted = 0
+    while True:
+        done = Outbox.objects.filter(pk__in=Subquery(old.values("pk")[:batch])).delete()[0]
+        deleted += done
+        if done < batch:
+            return deleted

@@ -48,6 +48,17 @@ def sweep_outbox() -> int:
     return len(due)
 
 
+@shared_task(
+    name="notifications.tasks.purge_outbox",
+    acks_late=True,
+    soft_time_limit=10 * 60,
+    time_limit=11 * 60,
+)
+def purge_outbox() -> int:
+    """Every night (beat): the settled rows older than OUTBOX_RETENTION_DAYS, forgotten."""
+    return outbox.outbox_purge()
+
+
 # The names tasks had before the outbox, for messages queued before it was deployed.
 @shared_task(name="digests.tasks.send_notification_email", acks_late=True)
 def send_notification_email(notification_id: int) -> dict[str, int]:

@@ -433,9 +433,17 @@ def test_what_digests_share_is_rendered_once_and_reads_as_if_rendered_alone(scen
     french = make_person("fr@example.org", digest_frequency="daily", language="fr")
     french.pillars_of_interest.add(scenario["r1"].pillar)
     Follow.objects.create(user=french, recommendation=scenario["r3"])
-    people = selectors.batch_people(frequency="daily", user_ids=[scenario["reader"].pk, french.pk])
+    dutch = make_person("nl@example.org", digest_frequency="daily", language="nl")
+    Follow.objects.create(user=dutch, recommendation=scenario["r3"])
+    reader = scenario["reader"]
+    people = selectors.batch_people(frequency="daily", user_ids=[reader.pk, french.pk, dutch.pk])
     with freeze_time(SEND):
         digests = selectors.digests_build(people=people, period=period_starting("daily", DAY))
+        # Readers with nothing of their own in P2-R1's news share one object (its key is
+        # computed once); the reader, who commented and took a position there, has theirs.
+        (theirs,), (shared_news,) = digests[reader.pk].followed, digests[french.pk].followed
+        assert digests[dutch.pk].followed[0] is shared_news and theirs is not shared_news
+        assert theirs.new_positions == shared_news.new_positions - 1
         shared = [emails.render_digest(d) for d in digests.values()]
         fragments = next(iter(digests.values())).fragments
         assert fragments and all(d.fragments is fragments for d in digests.values())
@@ -446,7 +454,7 @@ def test_what_digests_share_is_rendered_once_and_reads_as_if_rendered_alone(scen
             d.fragments = None  # no sharing: each part rendered for this digest alone
         alone = [emails.render_digest(d) for d in digests.values()]
     assert shared == again == alone
-    (_, text_en, _), (_, text_fr, html_fr) = alone
+    (_, text_en, _), (_, text_fr, html_fr), _ = alone
     assert "On what you follow" in text_en and "Pay for outcomes" in text_fr
     assert '<html lang="fr">' in html_fr
 

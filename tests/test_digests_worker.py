@@ -550,3 +550,28 @@ def test_beat_firing_twice_sends_no_duplicates(subscribers, mail_dir):
     assert log.count("digests.tasks.fan_out_digests") >= 2  # both fan-outs ran
     message = digest_to(mail_dir, "sub0@example.org")
     assert header(message, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
+
+
+# What every worker imports as it starts: every app's tasks (autodiscovered) and the URLs its
+# e-mails' links are reversed with. The digests and the outbox need none of scikit-learn,
+# SciPy, xhtml2pdf and ReportLab (about 160 MB of memory together): the opinion groups and
+# the PDFs import them when they run (bench/digests.py measures each worker's memory).
+HEAVY = ("sklearn", "scipy", "xhtml2pdf", "reportlab")
+STARTS = f"""
+import sys, django
+django.setup()
+from config.celery import app
+app.loader.import_default_modules()
+from django.urls import reverse
+reverse("digests:notifications")
+print(sorted(name for name in {HEAVY!r} if name in sys.modules))
+"""
+
+
+def test_a_worker_starts_without_the_libraries_only_some_tasks_use():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "[]"

@@ -24,7 +24,7 @@ from moderation import services as moderation
 from moderation.models import ModerationAction
 from notifications import outbox
 from notifications.models import Notification, Outbox
-from notifications.tasks import sweep_outbox
+from notifications.tasks import purge_outbox, sweep_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,6 +146,39 @@ def test_preferences_are_read_when_the_email_is_sent(thread):
 def test_beat_sweeps_the_outbox_every_minute():
     task = PeriodicTask.objects.get(task="notifications.tasks.sweep_outbox")
     assert task.enabled and (task.interval.every, task.interval.period) == (1, "minutes")
+
+
+@pytest.mark.django_db
+def test_the_nightly_purge_forgets_settled_rows_past_the_retention_in_bounded_batches(
+    settings, django_assert_num_queries
+):
+    """Sent, skipped and failed rows older than OUTBOX_RETENTION_DAYS go, a batch per DELETE;
+    younger ones stay, and so do pending and claimed ones however old (still to send)."""
+    settings.OUTBOX_RETENTION_DAYS = 30
+    now = timezone.now()
+    old, young = now - timedelta(days=31), now - timedelta(days=29)
+    rows = [
+        (status, created_at)
+        for status in ("sent", "skipped", "failed", "pending", "claimed")
+        for created_at in (old, young)
+    ] + [("sent", old)] * 3
+    Outbox.objects.bulk_create(
+        Outbox(key=f"k{i}", name="notification", object_pk=i, status=s, created_at=at)
+        for i, (s, at) in enumerate(rows)
+    )
+    # Batches of 2 for the 6 old settled rows: per batch, 1 read of the 2 oldest rows (the
+    # delete's, for the signals) and 1 DELETE; the third batch is full, so a fourth read
+    # finds none.
+    with django_assert_num_queries(7):
+        assert outbox.outbox_purge(batch=2) == 6
+    left = set(Outbox.objects.values_list("status", "created_at"))
+    assert left == {(s, young) for s in ("sent", "skipped", "failed", "pending", "claimed")} | {
+        ("pending", old),
+        ("claimed", old),
+    }
+    task = PeriodicTask.objects.get(task="notifications.tasks.purge_outbox")
+    assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("4", "15")
+    assert purge_outbox.apply().get() == 0  # beat's task: nothing left past the retention
 
 
 # -- Auto-Submitted on every e-mail the platform writes --------------------------------------

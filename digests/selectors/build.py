@@ -318,6 +318,28 @@ def _changes(versions: list[dict], statuses: list[dict], refs: dict) -> list[Cha
     )
 
 
+def _theirs(a: FollowedActivity, user_id: int, rows: dict) -> FollowedActivity:
+    """The recommendation's news as this reader sees them: their own comments, position and
+    proposals are no news to them. Most readers have none there: they share the batch's
+    object (its lines are rendered once: {% shared %} on its key, computed once)."""
+    key = (user_id, a.recommendation.pk)
+    own_proposal = any(e.event == "proposed" and e.author_id == user_id for e in a.amendments)
+    if not own_proposal and key not in rows["own_positions"] and key not in rows["own_comments"]:
+        return a
+    events = [e for e in a.amendments if not (e.event == "proposed" and e.author_id == user_id)]
+    groups, new_positions = a.groups, a.new_positions
+    if key in rows["own_positions"]:
+        groups = _without_position(groups, *rows["own_positions"][key])
+        new_positions -= 1
+    return FollowedActivity(
+        a.recommendation,
+        a.new_comments - rows["own_comments"].get(key, 0),
+        new_positions,
+        groups,
+        events,
+    )
+
+
 def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -> None:
     """Shares the batch's rows out among its people (no queries)."""
     decided = (Amendment.Status.ACCEPTED, Amendment.Status.REJECTED)
@@ -383,23 +405,7 @@ def _fill(digests, *, period, refs, pillar_of, pillars_of, follows_of, **rows) -
         for recommendation_id in sorted(
             follows_of[user_id] & set(activity), key=lambda r: activity[r].recommendation.reference
         ):
-            a = activity[recommendation_id]
-            # Their own comments, position and proposals are no news to them.
-            events = [
-                e for e in a.amendments if not (e.event == "proposed" and e.author_id == user_id)
-            ]
-            key = (user_id, recommendation_id)
-            groups, new_positions = a.groups, a.new_positions
-            if key in rows["own_positions"]:
-                groups = _without_position(groups, *rows["own_positions"][key])
-                new_positions -= 1
-            theirs = FollowedActivity(
-                a.recommendation,
-                a.new_comments - rows["own_comments"].get(key, 0),
-                new_positions,
-                groups,
-                events,
-            )
+            theirs = _theirs(activity[recommendation_id], user_id, rows)
             if theirs:
                 digest.followed.append(theirs)
         digest.most_active = most_active

@@ -89,7 +89,7 @@ class FollowedActivity:
     def __bool__(self) -> bool:
         return bool(self.new_comments or self.new_positions or self.amendments)
 
-    @property
+    @cached_property  # one FollowedActivity serves every reader with nothing of their own in it
     def key(self) -> tuple:
         """What its lines in a digest show (templates render them once per batch: {% shared %})."""
         r = self.recommendation
@@ -148,7 +148,7 @@ class Digest:
         everyone: on their own they are no reason to write.)"""
         return not (self.changes or self.followed or self.replies or self.decisions)
 
-    @property
+    @cached_property  # read by the text and the HTML
     def most_active_key(self) -> tuple:
         return tuple(
             (m.recommendation.pk, m.recommendation.reference, m.recommendation.title)

@@ -36,11 +36,11 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_mutual_info_score, silhouette_score
+
+# scikit-learn and SciPy are imported by the functions that use them, for memory: they add
+# about 110 MB to a process, and every worker imports this module (results.tasks, and the
+# API's views through summary) while few processes ever compute opinion groups: the
+# digests' and the outbox's workers would carry them for nothing (bench/digests.py, peak RSS).
 
 Z_90 = 1.2816  # one-sided 90 % (Pol.is' threshold)
 K_RANGE = range(2, 6)
@@ -93,6 +93,8 @@ def imputed(values: np.ndarray) -> np.ndarray:
 def project(filled: np.ndarray, *, seed: int) -> tuple[np.ndarray, list[float]]:
     """Two PCA components, each oriented so that its largest loading is positive (a sign
     flip between runs would mirror the map for no reason)."""
+    from sklearn.decomposition import PCA
+
     components = min(2, *filled.shape)
     pca = PCA(n_components=components, random_state=seed)
     coords = pca.fit_transform(filled)
@@ -110,6 +112,10 @@ def choose_clusters(filled: np.ndarray, *, min_group_size: int, seed: int):
 
     k-means runs on a fixed random sample of at most FIT_SAMPLE rows (the silhouette on at
     most SILHOUETTE_SAMPLE of them); every row then goes to its nearest centroid."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import silhouette_score
+
     n = filled.shape[0]
     rng = np.random.default_rng(seed)
     fit_rows = rng.choice(n, size=min(n, FIT_SAMPLE), replace=False)
@@ -155,6 +161,8 @@ def match_labels(
 ) -> list[int]:
     """The stable label of each new cluster: Hungarian matching to the previous run's
     centroids ({label: {recommendation id: mean}}) over the recommendations both have."""
+    from scipy.optimize import linear_sum_assignment
+
     k = means.shape[0]
     if not previous:
         return list(range(k))
@@ -290,6 +298,8 @@ def labels_divergence(
     across declared groups (those of at least `min_size`). Positive: the labels hide a
     division; negative: the labels divide where opinion groups agree. And the adjusted mutual
     information between the two groupings (1: the labels are the opinion groups; 0: unrelated)."""
+    from sklearn.metrics import adjusted_mutual_info_score
+
     big = [
         g for g, n in zip(*np.unique(declared, return_counts=True), strict=True) if n >= min_size
     ]
