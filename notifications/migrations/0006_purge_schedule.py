@@ -30,7 +30,7 @@ def delete_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0004_sweep_schedule"),
+        ("notifications", "0005_outbox_cancelled"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
