@@ -397,7 +397,7 @@ def _key_comments(ids: list[int]) -> list[Comment]:
 def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Participation]:
     """Participants, positions and comments by stakeholder group (one query: the summary's
     rows, one a group)."""
-    group = StakeholderGroup.objects.filter(pk=OuterRef("group_key"))
+    group = StakeholderGroup.objects.filter(pk=OuterRef("group_key")).order_by()
     counted = (
         GroupCount.objects.filter(
             consultation=consultation, pillar_key=pillar.pk if pillar else 0, participants__gt=0
