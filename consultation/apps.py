@@ -11,7 +11,7 @@ class ConsultationConfig(AppConfig):
 
     def ready(self):
         from accounts.hooks import person_page, stakeholder_group_changed
-        from recommendations.hooks import recommendation_page
+        from recommendations.hooks import recommendation_moved, recommendation_page
 
         from . import (
             receivers,  # noqa: F401 - the dialogue follows the catalogue's new wording
@@ -24,3 +24,5 @@ class ConsultationConfig(AppConfig):
         person_page.register(selectors.person_page)
         # Positions are counted by their author's group: a change of group moves them.
         stakeholder_group_changed.register(summaries.stakeholder_group_moved)
+        # Participation is counted by pillar too: a recommendation's move moves its share.
+        recommendation_moved.register(summaries.recommendation_moved)

@@ -33,6 +33,7 @@ from consultation.models import (
 from consultation.services.summaries import summaries_rebuild
 from moderation.models import ModerationAction, ModerationPolicy
 from moderation.services import AlreadyDecided, content_decide, flag_create
+from recommendations.hooks import recommendation_moved
 from results.selectors import KEY_COMMENTS, _key_comments, _participation
 
 Action = ModerationAction.Action
@@ -315,3 +316,22 @@ def test_a_change_of_group_moves_the_persons_positions(recommendation, stakehold
         other.pk: 0,
         0: 1,
     }
+
+
+def test_a_recommendations_move_to_another_pillar_moves_its_participation(
+    recommendation, stakeholder, pillar_factory
+):
+    """What the administrator's edit calls (recommendations.hooks.recommendation_moved)."""
+    services.position_take(author=stakeholder, recommendation=recommendation, stance="endorse")
+    services.comment_create(author=stakeholder, recommendation=recommendation, body="Fine.")
+    before = recommendation.pillar_id
+    recommendation.pillar = pillar_factory(consultation=recommendation.pillar.consultation)
+    recommendation.save(update_fields=["pillar"])
+    recommendation_moved(recommendation=recommendation, before_pillar_id=before)
+    moved = summary_rows()
+    assert {k[1]: v for k, v in moved["group"].items()} == {
+        0: (1, 1, 1),
+        recommendation.pillar_id: (1, 1, 1),
+    }
+    summaries_rebuild()
+    assert summary_rows() == moved

@@ -84,7 +84,7 @@ def _week() -> TruncWeek:
     return TruncWeek("created_at", output_field=DateField())
 
 
-def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> None:
+def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None, pillar_id) -> None:
     rows = (
         qs.filter(counted_position_q())
         .annotate(week=_week(), reasoned=~Q(reason=""))
@@ -108,10 +108,11 @@ def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> Non
         if stance in ENDORSING:
             shares["recommendation", (recommendation,)]["endorsements"] += n
         shares["week", (recommendation, week)]["positions"] += n
-    _participation_shares(qs.filter(counted_position_q()), shares, group_key, "positions")
+    counted = qs.filter(counted_position_q())
+    _participation_shares(counted, shares, group_key, pillar_id, "positions")
 
 
-def _comment_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> None:
+def _comment_shares(qs: QuerySet, shares: Shares, group_key: int | None, pillar_id) -> None:
     rows = (
         qs.filter(counted_comment_q())
         .annotate(
@@ -135,7 +136,7 @@ def _comment_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> None
         shares["recommendation", (recommendation,)]["comments"] += n
         shares["week", (recommendation, week)]["comments"] += n
         shares["thread", (thread, recommendation, started)]["shown" if top else "replies"] += n
-        _participant_share(shares, *participant, group_key, "comments", n)
+        _participant_share(shares, *participant, group_key, pillar_id, "comments", n)
 
 
 # Who made a contribution, where: what participation counts (with the group).
@@ -147,16 +148,19 @@ PARTICIPATION = (
 )
 
 
-def _participation_shares(counted: QuerySet, shares: Shares, group_key, kind: str) -> None:
+def _participation_shares(counted: QuerySet, shares: Shares, group_key, pillar_id, kind) -> None:
     rows = counted.values_list(*PARTICIPATION).annotate(n=Count("pk")).order_by()
     for *participant, n in rows:
-        _participant_share(shares, *participant, group_key, kind, n)
+        _participant_share(shares, *participant, group_key, pillar_id, kind, n)
 
 
-def _participant_share(shares, consultation, pillar, group, person, group_key, kind, n) -> None:
+def _participant_share(
+    shares, consultation, pillar, group, person, group_key, pillar_id, kind, n
+) -> None:
     """A person's `n` counted positions or comments in the consultation (pillar key 0) and in
-    the pillar, under their group (or `group_key`), and the group's."""
+    the pillar (or `pillar_id`), under their group (or `group_key`), and the group's."""
     group = group_key if group_key is not None else (group or 0)
+    pillar = pillar_id or pillar
     for pillar_key in (0, pillar):
         shares["contributor", (consultation, pillar_key, group, person)]["contributions"] += n
         shares["group", (consultation, pillar_key, group)][kind] += n
@@ -173,17 +177,20 @@ def _amendment_shares(qs: QuerySet, shares: Shares) -> None:
         shares["recommendation", (recommendation,)]["amendments"] += n
 
 
-def snapshot(*querysets: QuerySet, group_key: int | None = None) -> Shares:
+def snapshot(
+    *querysets: QuerySet, group_key: int | None = None, pillar_id: int | None = None
+) -> Shares:
     """What the counted rows among `querysets` (of positions, comments or amendments) add to
-    the summaries. `group_key` counts the positions as of that group instead of their
-    authors' current one (a person's group before a change)."""
+    the summaries. `group_key` counts them as of that group instead of their authors' current
+    one (a person's group before a change), `pillar_id` as of that pillar instead of their
+    recommendation's (before a move)."""
     shares: Shares = defaultdict(Counter)
     for qs in querysets:
         qs = qs.all()  # a fresh query each time: before and after the write
         if qs.model is Position:
-            _position_shares(qs, shares, group_key)
+            _position_shares(qs, shares, group_key, pillar_id)
         elif qs.model is Comment:
-            _comment_shares(qs, shares, group_key)
+            _comment_shares(qs, shares, group_key, pillar_id)
         elif qs.model is Amendment:
             _amendment_shares(qs, shares)
         else:
@@ -285,6 +292,16 @@ def stakeholder_group_moved(*, user: User, before_group_id: int | None) -> None:
     comments move from the group they were counted in to the new one (a few rows: theirs)."""
     theirs = Position.objects.filter(author=user), Comment.objects.filter(author=user)
     apply(snapshot(*theirs, group_key=before_group_id or 0), snapshot(*theirs))
+
+
+def recommendation_moved(*, recommendation, before_pillar_id: int) -> None:
+    """A recommendation moved to another pillar (recommendations.hooks): its counted positions
+    and comments leave the participation of the pillar they were counted in for the new one."""
+    theirs = (
+        Position.objects.filter(recommendation=recommendation),
+        Comment.objects.filter(recommendation=recommendation),
+    )
+    apply(snapshot(*theirs, pillar_id=before_pillar_id), snapshot(*theirs))
 
 
 @transaction.atomic
