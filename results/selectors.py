@@ -381,7 +381,7 @@ def _key_comments(ids: list[int]) -> list[Comment]:
             **{f"k{n}": Subquery(threads.values("root_id")[n : n + 1]) for n in range(KEY_COMMENTS)}
         )
         .values_list(*(f"k{n}" for n in range(KEY_COMMENTS)))
-        .order_by()
+        .order_by("pk")
     )
     picked = [pk for row in firsts for pk in row if pk is not None]
     comments = (
