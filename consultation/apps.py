@@ -12,7 +12,7 @@ class ConsultationConfig(AppConfig):
     def ready(self):
         from accounts.hooks import person_page, stakeholder_group_changed
         from core import versioning
-        from recommendations.hooks import recommendation_page
+        from recommendations.hooks import recommendation_moved, recommendation_page
 
         from . import (
             receivers,  # noqa: F401 - the dialogue follows the catalogue's new wording
@@ -56,3 +56,5 @@ class ConsultationConfig(AppConfig):
             CommentRevision,
             scopes=lambda row: [selectors.dialogue_scope(row.comment.recommendation_id)],
         )
+        # Participation is counted by pillar too: a recommendation's move moves its share.
+        recommendation_moved.register(summaries.recommendation_moved)

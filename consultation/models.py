@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.rules import CONSULTATION_ADMINS, MODERATORS
-from recommendations.models import Recommendation, RecommendationVersion
+from recommendations.models import Consultation, Recommendation, RecommendationVersion
 
 
 class ModerationState(models.TextChoices):
@@ -366,3 +366,76 @@ class WeekCount(models.Model):
 
     def __str__(self):
         return f"{self.recommendation_id} week of {self.week}"
+
+
+class ThreadCount(models.Model):
+    """A thread's counted replies (consultation.counting), and whether its top-level comment
+    counts itself (`shown`, 0 or 1): the report quotes the threads most replied to, read from
+    the index in that order (thread_most_replied). `created_at` is the top-level comment's,
+    the order among equals."""
+
+    root = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="thread_count"
+    )
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    shown = models.IntegerField(default=0)
+    replies = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recommendation", "-replies", "created_at", "root"],
+                condition=models.Q(shown__gt=0),
+                name="thread_most_replied",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Thread {self.root_id}: {self.replies} replies"
+
+
+class ContributorCount(models.Model):
+    """A person's counted positions and comments in a consultation (`pillar_key` 0) or one of
+    its pillars, under the stakeholder group they are counted in (`group_key`, 0 for none):
+    a participant of the group while above zero (GroupCount.participants follows)."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    pillar_key = models.BigIntegerField()
+    group_key = models.BigIntegerField()
+    person_key = models.BigIntegerField()  # the person's id; a plain integer, as never joined
+    contributions = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "pillar_key", "group_key", "person_key"],
+                name="contributor_count_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_key} in {self.consultation_id}/{self.pillar_key}"
+
+
+class GroupCount(models.Model):
+    """Participation by stakeholder group (`group_key`, 0 for none) in a consultation
+    (`pillar_key` 0) or one of its pillars: the people with counted positions or comments
+    (their ContributorCount above zero), the positions and the comments."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    pillar_key = models.BigIntegerField()
+    group_key = models.BigIntegerField()
+    participants = models.IntegerField(default=0)
+    positions = models.IntegerField(default=0)
+    comments = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "pillar_key", "group_key"], name="group_count_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Group {self.group_key} in {self.consultation_id}/{self.pillar_key}"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .forms import SeedUploadForm
+from .hooks import recommendation_moved
 from .models import (
     Advocate,
     Challenge,
@@ -188,6 +189,11 @@ class RecommendationAdmin(admin.ModelAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
+        self._save(request, obj, form, change)
+        if change and "pillar" in form.changed_data:
+            recommendation_moved(recommendation=obj, before_pillar_id=form.initial["pillar"])
+
+    def _save(self, request, obj, form, change):
         if change and form.wording_changed:
             title, body = obj.title, obj.body
             # The other fields are saved as they are; the wording never is, in place: the

@@ -8,9 +8,17 @@
   the dialogue reacts (recommendations/wording.py).
 """
 
-from core.hooks import Extension
+from core.hooks import Extension, Port
 
 from .wording import wording_change  # noqa: F401 - the seed importer's entry point
 
 # (recommendation, user, params) -> the template context the page adds.
 recommendation_page = Extension("recommendations.recommendation_page")
+
+# (recommendation=, before_pillar_id=) -> None: a recommendation moved to another pillar (an
+# administrator's edit), in the change's transaction; the dialogue's summaries count
+# participation by pillar (consultation registers it).
+recommendation_moved = Port(
+    "recommendations.hooks.recommendation_moved",
+    "recommendation_moved(*, recommendation, before_pillar_id) -> None",
+)

@@ -14,7 +14,6 @@ from itertools import pairwise
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     F,
     OuterRef,
     Prefetch,
@@ -24,18 +23,19 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 
 from accounts.models import StakeholderGroup, User, stakeholder_group_label
 from consultation.counting import counted_amendments, counted_comments, counted_positions
 from consultation.models import (
     Amendment,
     Comment,
+    GroupCount,
     ModerationState,
     Position,
     StanceCount,
+    ThreadCount,
     WeekCount,
 )
 from core.diffs import word_diff
@@ -367,61 +367,49 @@ def _reasons(ids: list[int]) -> list[Position]:
     return picked
 
 
-def _key_comments(ids: list[int]) -> QuerySet[Comment]:
-    """The KEY_COMMENTS most-replied threads of each recommendation, picked by the database
-    (a window over the threads' reply counts), oldest first among equals."""
-    return (
-        published_comments()
-        .filter(recommendation_id__in=ids, root=None)
-        .annotate(
-            reply_count=Count(
-                "thread_replies",
-                filter=Q(
-                    thread_replies__moderation_state=PUBLISHED,
-                    thread_replies__deleted_at=None,
-                ),
-            )
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("recommendation_id")],
-                order_by=[F("reply_count").desc(), F("created_at").asc(), F("pk").asc()],
-            )
-        )
-        .filter(rank__lte=KEY_COMMENTS)
-        .select_related("author", "author__stakeholder_group")
-        .order_by("recommendation_id", "rank")
+def _key_comments(ids: list[int]) -> list[Comment]:
+    """The KEY_COMMENTS most-replied threads of each recommendation (their counted replies),
+    oldest first among equals. Two queries, whatever the number of comments: each
+    recommendation's first threads read from the summary's index in that order
+    (ThreadCount, thread_most_replied), then those comments."""
+    threads = ThreadCount.objects.filter(recommendation_id=OuterRef("pk"), shown__gt=0).order_by(
+        "-replies", "created_at", "root_id"
     )
+    firsts = (
+        Recommendation.objects.filter(pk__in=ids)
+        .annotate(
+            **{f"k{n}": Subquery(threads.values("root_id")[n : n + 1]) for n in range(KEY_COMMENTS)}
+        )
+        .values_list(*(f"k{n}" for n in range(KEY_COMMENTS)))
+        .order_by("pk")
+    )
+    picked = [pk for row in firsts for pk in row if pk is not None]
+    comments = (
+        published_comments()
+        .filter(pk__in=picked)
+        .annotate(reply_count=F("thread_count__replies"))
+        .select_related("author", "author__stakeholder_group")
+    )
+    order = {pk: n for n, pk in enumerate(picked)}
+    return sorted(comments, key=lambda c: order[c.pk])
 
 
 def _participation(consultation: Consultation, pillar: Pillar | None) -> list[Participation]:
-    """Participants, positions and comments by stakeholder group (two queries)."""
-    positions = published_positions().filter(recommendation__consultation=consultation)
-    comments = published_comments().filter(recommendation__consultation=consultation)
-    if pillar is not None:
-        positions = positions.filter(recommendation__pillar=pillar)
-        comments = comments.filter(recommendation__pillar=pillar)
-    rows: dict[tuple, Participation] = {}
-    people: dict[tuple, set] = defaultdict(set)
-    for qs, kind in ((positions, "positions"), (comments, "comments")):
-        counted = (
-            qs.values_list(
-                "author__stakeholder_group__position",
-                "author__stakeholder_group__name",
-                "author_id",
-            )
-            .annotate(n=Count("pk"))
-            .order_by()
+    """Participants, positions and comments by stakeholder group (one query: the summary's
+    rows, one a group)."""
+    group = StakeholderGroup.objects.filter(pk=OuterRef("group_key")).order_by()
+    counted = (
+        GroupCount.objects.filter(
+            consultation=consultation, pillar_key=pillar.pk if pillar else 0, participants__gt=0
         )
-        for order, name, author_id, n in counted:
-            key = (order is None, order or 0, name or NO_GROUP)
-            row = rows.setdefault(key, Participation(name or NO_GROUP))
-            setattr(row, kind, getattr(row, kind) + n)
-            people[key].add(author_id)
-    for key, row in rows.items():
-        row.participants = len(people[key])
-    return [rows[key] for key in sorted(rows)]
+        .annotate(name=Subquery(group.values("name")), order=Subquery(group.values("position")))
+        .values_list("order", "name", "participants", "positions", "comments")
+    )
+    rows = [
+        ((order is None, order or 0, name or NO_GROUP), Participation(name or NO_GROUP, *counts))
+        for order, name, *counts in counted
+    ]
+    return [row for _key, row in sorted(rows, key=lambda r: r[0])]
 
 
 def report_data(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
@@ -459,7 +447,8 @@ def report_data(*, consultation: Consultation, pillar: Pillar | None = None) -> 
 
 def consultation_report(*, consultation: Consultation, pillar: Pillar | None = None) -> Report:
     """The report's data (`report_data`) plus what the printable report quotes: representative
-    reasons, key comments and participation by group. A fixed number of queries (12)."""
+    reasons, key comments and participation by group, from the summaries. A fixed number of
+    queries (12)."""
     report = report_data(consultation=consultation, pillar=pillar)
     ids = list(report.entries)
     reasons = defaultdict(lambda: defaultdict(list))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Invitation, User
 from accounts.selectors import user_data_export
 from consultation import services as dialogue
-from consultation.models import Amendment, Position
+from consultation.models import Amendment, GroupCount, Position
 from notifications.models import Notification
 from recommendations.models import Recommendation, RecommendationVersion
 
@@ -580,3 +580,17 @@ def test_the_reword_service_checks_permission_reason_and_change(
             reason="Because.",
         )
     assert not RecommendationVersion.objects.filter(number=2).exists()
+
+
+@pytest.mark.django_db
+def test_an_admins_move_to_another_pillar_moves_the_recommendations_participation(
+    admin_client, stakeholder, recommendation, pillar_factory
+):
+    dialogue.position_take(author=stakeholder, recommendation=recommendation, stance="endorse")
+    other = pillar_factory(consultation=recommendation.consultation)
+    url = change_url(recommendation)
+    response = admin_client.post(url, change_form_data(admin_client, url, pillar=other.pk))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    # The report's participation by pillar (the summary GroupCount) follows the move.
+    rows = GroupCount.objects.filter(participants__gt=0)
+    assert set(rows.values_list("pillar_key", flat=True)) == {0, other.pk}

@@ -392,6 +392,7 @@ def test_printable_html_report_quotes_reasons_comments_and_changes(
         body_html="x",
         deleted_at=timezone.now(),
     )
+    summaries.added(Comment.objects.filter(recommendation=r3))  # made directly: counted here
     amendment = services.amendment_propose(
         author=people["hospital-2"],
         recommendation=r3,

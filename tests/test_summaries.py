@@ -6,6 +6,8 @@ rebuild from scratch computes; and the pages read them."""
 import contextlib
 import datetime as dt
 import random
+from collections import Counter, defaultdict
+from itertools import groupby
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,17 +18,23 @@ from freezegun import freeze_time
 from accounts.models import StakeholderGroup
 from accounts.services import account_delete, profile_update
 from consultation import services
+from consultation.counting import counted_comments, counted_positions
 from consultation.models import (
     Amendment,
     Comment,
+    ContributorCount,
+    GroupCount,
     Position,
     RecommendationCount,
     StanceCount,
+    ThreadCount,
     WeekCount,
 )
 from consultation.services.summaries import summaries_rebuild
 from moderation.models import ModerationAction, ModerationPolicy
 from moderation.services import AlreadyDecided, content_decide, flag_create
+from recommendations.hooks import recommendation_moved
+from results.selectors import KEY_COMMENTS, _key_comments, _participation
 
 Action = ModerationAction.Action
 STEPS = 90
@@ -49,17 +57,38 @@ def summary_rows() -> dict:
             for r in WeekCount.objects.all()
             if (r.positions, r.comments) != (0, 0)
         },
+        "thread": {
+            r.root_id: (r.recommendation_id, r.created_at, r.shown, r.replies)
+            for r in ThreadCount.objects.all()
+            if (r.shown, r.replies) != (0, 0)
+        },
+        "contributor": {
+            (r.consultation_id, r.pillar_key, r.group_key, r.person_key): r.contributions
+            for r in ContributorCount.objects.exclude(contributions=0)
+        },
+        "group": {
+            (r.consultation_id, r.pillar_key, r.group_key): (
+                r.participants,
+                r.positions,
+                r.comments,
+            )
+            for r in GroupCount.objects.all()
+            if (r.participants, r.positions, r.comments) != (0, 0, 0)
+        },
     }
 
 
 class World:
-    """Two recommendations, eight people in several groups (and none), two moderators."""
+    """Three recommendations (two in one pillar), eight people in several groups (and none),
+    two moderators."""
 
     def __init__(self, rng, recommendation, recommendation_factory, make_person):
         self.rng = rng
+        consultation = recommendation.pillar.consultation
         self.recommendations = [
             recommendation,
             recommendation_factory(pillar=recommendation.pillar, reference="P1-R2"),
+            recommendation_factory(pillar__consultation=consultation, reference="P2-R1"),
         ]
         # "hold" in a text sends it to the moderators first.
         ModerationPolicy.objects.create(
@@ -197,8 +226,64 @@ def test_the_summaries_equal_a_rebuild_after_random_writes(
             world.step()
     incremental = summary_rows()
     assert incremental["stance"] and incremental["week"]  # the mix did count something
+    assert incremental["group"]
     summaries_rebuild()
     assert summary_rows() == incremental
+
+
+def _key_comments_by_the_rule(ids) -> list:
+    """Each recommendation's counted threads ranked by their counted replies, oldest first
+    among equals, computed from every comment."""
+    counted = list(counted_comments().filter(recommendation_id__in=ids))
+    replies = Counter(c.root_id for c in counted if c.root_id)
+    ranked = sorted(
+        (c for c in counted if c.root_id is None),
+        key=lambda c: (c.recommendation_id, -replies[c.pk], c.created_at, c.pk),
+    )
+    picked = []
+    for _recommendation, threads in groupby(ranked, key=lambda c: c.recommendation_id):
+        picked += [(c.pk, replies[c.pk]) for c in list(threads)[:KEY_COMMENTS]]
+    return picked
+
+
+def _participation_by_the_rule(consultation, pillar) -> list:
+    """Participants, positions and comments by group, computed from every contribution."""
+    rows = defaultdict(lambda: [set(), 0, 0])
+    for qs, kind in ((counted_positions(), 1), (counted_comments(), 2)):
+        qs = qs.filter(recommendation__consultation=consultation)
+        if pillar is not None:
+            qs = qs.filter(recommendation__pillar=pillar)
+        for c in qs.select_related("author__stakeholder_group"):
+            group = c.author.stakeholder_group
+            row = rows[(group is None, group.position if group else 0, group.name if group else "")]
+            row[0].add(c.author_id)
+            row[kind] += 1
+    return [
+        (len(people), positions, comments)
+        for _k, (people, positions, comments) in sorted(rows.items())
+    ]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_reports_reads_from_the_summaries_follow_the_rule(
+    settings, seed, recommendation, recommendation_factory, make_person
+):
+    """Key comments and participation read from the summaries after random writes are what
+    the rule computes from every row (rebuild = increments is the test above)."""
+    settings.RATELIMIT_ENABLE = False
+    world = World(random.Random(seed), recommendation, recommendation_factory, make_person)
+    for _ in range(STEPS):
+        world.step()
+    ids = [r.pk for r in world.recommendations]
+    key_comments = _key_comments_by_the_rule(ids)
+    assert any(replies for _pk, replies in key_comments)  # the mix did reply to something
+    assert [(c.pk, c.reply_count) for c in _key_comments(ids)] == key_comments
+    consultation = recommendation.pillar.consultation
+    for pillar in (None, *{r.pillar for r in world.recommendations}):
+        read = [
+            (r.participants, r.positions, r.comments) for r in _participation(consultation, pillar)
+        ]
+        assert read == _participation_by_the_rule(consultation, pillar)
 
 
 def test_the_rebuild_command_recomputes_rows_written_behind_the_services_back(
@@ -231,3 +316,22 @@ def test_a_change_of_group_moves_the_persons_positions(recommendation, stakehold
         other.pk: 0,
         0: 1,
     }
+
+
+def test_a_recommendations_move_to_another_pillar_moves_its_participation(
+    recommendation, stakeholder, pillar_factory
+):
+    """What the administrator's edit calls (recommendations.hooks.recommendation_moved)."""
+    services.position_take(author=stakeholder, recommendation=recommendation, stance="endorse")
+    services.comment_create(author=stakeholder, recommendation=recommendation, body="Fine.")
+    before = recommendation.pillar_id
+    recommendation.pillar = pillar_factory(consultation=recommendation.pillar.consultation)
+    recommendation.save(update_fields=["pillar"])
+    recommendation_moved(recommendation=recommendation, before_pillar_id=before)
+    moved = summary_rows()
+    assert {k[1]: v for k, v in moved["group"].items()} == {
+        0: (1, 1, 1),
+        recommendation.pillar_id: (1, 1, 1),
+    }
+    summaries_rebuild()
+    assert summary_rows() == moved

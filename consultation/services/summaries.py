@@ -10,13 +10,15 @@ same shares over every row (`summaries_rebuild`), so rebuild and increments agre
 construction; tests/test_summaries.py checks it after random writes through the services.
 """
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, DateField, Model, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncWeek
 
 from accounts.models import User
 
@@ -29,25 +31,50 @@ from ..counting import (
 from ..models import (
     Amendment,
     Comment,
+    ContributorCount,
+    GroupCount,
     Position,
     RecommendationCount,
     StanceCount,
+    ThreadCount,
     WeekCount,
 )
 
-# table -> (model, key fields, counted fields)
+
+class Table(NamedTuple):
+    model: type[Model]
+    keys: tuple[str, ...]  # a row's key (its first `unique` fields identify it)
+    counted: tuple[str, ...]
+    unique: int | None = None  # None: all the key's fields
+
+
 TABLES = {
-    "stance": (
+    "stance": Table(
         StanceCount,
         ("recommendation_id", "version_id", "group_key", "stance"),
         ("count", "reasons"),
     ),
-    "recommendation": (
+    "recommendation": Table(
         RecommendationCount,
         ("recommendation_id",),
         ("positions", "endorsements", "comments", "amendments"),
     ),
-    "week": (WeekCount, ("recommendation_id", "week"), ("positions", "comments")),
+    "week": Table(WeekCount, ("recommendation_id", "week"), ("positions", "comments")),
+    # The thread's top-level comment identifies it; its recommendation and date go with it.
+    "thread": Table(
+        ThreadCount, ("root_id", "recommendation_id", "created_at"), ("shown", "replies"), 1
+    ),
+    "contributor": Table(
+        ContributorCount,
+        ("consultation_id", "pillar_key", "group_key", "person_key"),
+        ("contributions",),
+    ),
+    # `participants` is never a share: it follows the contributors' rows (`_participants`).
+    "group": Table(
+        GroupCount,
+        ("consultation_id", "pillar_key", "group_key"),
+        ("participants", "positions", "comments"),
+    ),
 }
 
 Shares = dict[tuple[str, tuple], Counter]
@@ -57,7 +84,7 @@ def _week() -> TruncWeek:
     return TruncWeek("created_at", output_field=DateField())
 
 
-def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> None:
+def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None, pillar_id) -> None:
     rows = (
         qs.filter(counted_position_q())
         .annotate(week=_week(), reasoned=~Q(reason=""))
@@ -81,19 +108,62 @@ def _position_shares(qs: QuerySet, shares: Shares, group_key: int | None) -> Non
         if stance in ENDORSING:
             shares["recommendation", (recommendation,)]["endorsements"] += n
         shares["week", (recommendation, week)]["positions"] += n
+    counted = qs.filter(counted_position_q())
+    _participation_shares(counted, shares, group_key, pillar_id, "positions")
 
 
-def _comment_shares(qs: QuerySet, shares: Shares) -> None:
+def _comment_shares(qs: QuerySet, shares: Shares, group_key: int | None, pillar_id) -> None:
     rows = (
         qs.filter(counted_comment_q())
-        .annotate(week=_week())
-        .values_list("recommendation_id", "week")
+        .annotate(
+            week=_week(),
+            thread=Coalesce("root_id", "pk"),
+            started=Coalesce("root__created_at", "created_at"),
+            top=Q(root=None),
+        )
+        .values_list(
+            "recommendation_id",
+            "week",
+            "thread",
+            "started",
+            "top",
+            *PARTICIPATION,
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for recommendation, week, n in rows:
+    for recommendation, week, thread, started, top, *participant, n in rows:
         shares["recommendation", (recommendation,)]["comments"] += n
         shares["week", (recommendation, week)]["comments"] += n
+        shares["thread", (thread, recommendation, started)]["shown" if top else "replies"] += n
+        _participant_share(shares, *participant, group_key, pillar_id, "comments", n)
+
+
+# Who made a contribution, where: what participation counts (with the group).
+PARTICIPATION = (
+    "recommendation__consultation_id",
+    "recommendation__pillar_id",
+    "author__stakeholder_group_id",
+    "author_id",
+)
+
+
+def _participation_shares(counted: QuerySet, shares: Shares, group_key, pillar_id, kind) -> None:
+    rows = counted.values_list(*PARTICIPATION).annotate(n=Count("pk")).order_by()
+    for *participant, n in rows:
+        _participant_share(shares, *participant, group_key, pillar_id, kind, n)
+
+
+def _participant_share(
+    shares, consultation, pillar, group, person, group_key, pillar_id, kind, n
+) -> None:
+    """A person's `n` counted positions or comments in the consultation (pillar key 0) and in
+    the pillar (or `pillar_id`), under their group (or `group_key`), and the group's."""
+    group = group_key if group_key is not None else (group or 0)
+    pillar = pillar_id or pillar
+    for pillar_key in (0, pillar):
+        shares["contributor", (consultation, pillar_key, group, person)]["contributions"] += n
+        shares["group", (consultation, pillar_key, group)][kind] += n
 
 
 def _amendment_shares(qs: QuerySet, shares: Shares) -> None:
@@ -107,17 +177,20 @@ def _amendment_shares(qs: QuerySet, shares: Shares) -> None:
         shares["recommendation", (recommendation,)]["amendments"] += n
 
 
-def snapshot(*querysets: QuerySet, group_key: int | None = None) -> Shares:
+def snapshot(
+    *querysets: QuerySet, group_key: int | None = None, pillar_id: int | None = None
+) -> Shares:
     """What the counted rows among `querysets` (of positions, comments or amendments) add to
-    the summaries. `group_key` counts the positions as of that group instead of their
-    authors' current one (a person's group before a change)."""
+    the summaries. `group_key` counts them as of that group instead of their authors' current
+    one (a person's group before a change), `pillar_id` as of that pillar instead of their
+    recommendation's (before a move)."""
     shares: Shares = defaultdict(Counter)
     for qs in querysets:
         qs = qs.all()  # a fresh query each time: before and after the write
         if qs.model is Position:
-            _position_shares(qs, shares, group_key)
+            _position_shares(qs, shares, group_key, pillar_id)
         elif qs.model is Comment:
-            _comment_shares(qs, shares)
+            _comment_shares(qs, shares, group_key, pillar_id)
         elif qs.model is Amendment:
             _amendment_shares(qs, shares)
         else:
@@ -133,12 +206,28 @@ def apply(before: Shares, after: Shares) -> None:
         delta.subtract(before.get(key, {}))
         if any(delta.values()):
             by_table[key[0]][key[1]] = delta
+    if "contributor" in by_table:
+        # Upserted first, its new counts read back: who became or ceased to be a participant.
+        totals = _upsert("contributor", by_table.pop("contributor"), returning=True)
+        for key, change in _participants(totals).items():
+            if change:
+                by_table["group"].setdefault(key, Counter())["participants"] += change
     for table in sorted(by_table):
         _upsert(table, by_table[table])
 
 
-def _upsert(table: str, rows: dict[tuple, Counter]) -> None:
-    model, keys, counted = TABLES[table]
+def _participants(totals: dict[tuple, tuple[int, int]]) -> Counter:
+    """{group row's key: change of its participants} from the contributors' (before, after)."""
+    changes = Counter()
+    for (consultation, pillar_key, group, _person), (before, after) in totals.items():
+        changes[consultation, pillar_key, group] += (after > 0) - (before > 0)
+    return changes
+
+
+def _upsert(table: str, rows: dict[tuple, Counter], *, returning: bool = False):
+    """Add `rows` ({key: Counter of the counted fields}) to the table. `returning`: for each
+    key, its first counted field (before, after)."""
+    model, keys, counted, unique = TABLES[table]
     meta = model._meta
     quote = connection.ops.quote_name
     name = quote(meta.db_table)
@@ -152,15 +241,26 @@ def _upsert(table: str, rows: dict[tuple, Counter]) -> None:
     sql = (
         f"INSERT INTO {name} ({', '.join(key_columns + counted_columns)}) "
         f"VALUES {', '.join([one_row] * len(rows))} "
-        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+        f"ON CONFLICT ({', '.join(key_columns[:unique])}) DO UPDATE SET "
         + ", ".join(f"{c} = {name}.{c} + excluded.{c}" for c in counted_columns)
     )
+    if returning:
+        sql += f" RETURNING {', '.join(key_columns + counted_columns[:1])}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if not returning:
+            return None
+        field = counted[0]
+        return {
+            tuple(row[:-1]): (row[-1] - rows[tuple(row[:-1])][field], row[-1])
+            for row in cursor.fetchall()
+        }
 
 
 def _adapt(value):
-    if hasattr(value, "isoformat"):
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
         return connection.ops.adapt_datefield_value(value)
     return value
 
@@ -188,17 +288,27 @@ def contributions_of(user: User) -> list[QuerySet]:
 
 
 def stakeholder_group_moved(*, user: User, before_group_id: int | None) -> None:
-    """A person's stakeholder group changed (accounts.hooks): their counted positions move
-    from the group they were counted in to the new one (a few rows: theirs)."""
-    positions = Position.objects.filter(author=user)
-    apply(snapshot(positions, group_key=before_group_id or 0), snapshot(positions))
+    """A person's stakeholder group changed (accounts.hooks): their counted positions and
+    comments move from the group they were counted in to the new one (a few rows: theirs)."""
+    theirs = Position.objects.filter(author=user), Comment.objects.filter(author=user)
+    apply(snapshot(*theirs, group_key=before_group_id or 0), snapshot(*theirs))
+
+
+def recommendation_moved(*, recommendation, before_pillar_id: int) -> None:
+    """A recommendation moved to another pillar (recommendations.hooks): its counted positions
+    and comments leave the participation of the pillar they were counted in for the new one."""
+    theirs = (
+        Position.objects.filter(recommendation=recommendation),
+        Comment.objects.filter(recommendation=recommendation),
+    )
+    apply(snapshot(*theirs, pillar_id=before_pillar_id), snapshot(*theirs))
 
 
 @transaction.atomic
 def summaries_rebuild() -> dict[str, int]:
     """Recompute every summary from the contributions; returns the rows written per table.
     On PostgreSQL the summary tables are locked meanwhile: writes wait for the rebuild."""
-    models = [model for model, _keys, _counted in TABLES.values()]
+    models = [table.model for table in TABLES.values()]
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
@@ -206,8 +316,11 @@ def summaries_rebuild() -> dict[str, int]:
     for model in models:
         model.objects.all().delete()
     shares = snapshot(Position.objects.all(), Comment.objects.all(), Amendment.objects.all())
+    for (name, key), counts in list(shares.items()):
+        if name == "contributor" and counts["contributions"] > 0:
+            shares["group", key[:3]]["participants"] += 1
     written = {}
-    for table, (model, keys, counted) in TABLES.items():
+    for table, (model, keys, counted, _unique) in TABLES.items():
         rows = [
             model(**dict(zip(keys, key, strict=True)), **{c: counts[c] for c in counted})
             for (name, key), counts in shares.items()
