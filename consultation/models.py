@@ -209,6 +209,8 @@ class Position(Contribution):
         ordering = ["-updated_at"]
         indexes = [
             pending_index("position"),
+            # A page of a recommendation's positions, newest first: the index's order, LIMIT.
+            models.Index(fields=["recommendation", "-updated_at", "-id"], name="position_newest"),
             # The report's representative reasons (results.selectors._reasons): the best of a
             # recommendation's reasons of a stance first, read until one of the group's.
             models.Index(
@@ -275,6 +277,14 @@ class Comment(Contribution):
         ordering = ["created_at"]
         indexes = [
             models.Index(fields=["recommendation", "amendment", "root", "created_at"]),
+            # A page of a recommendation's threads in the order read (oldest first, or
+            # backwards newest first): the index's order with LIMIT, no sort of all of them.
+            # Partial: PostgreSQL orders by the columns after equalities, not after IS NULLs.
+            models.Index(
+                fields=["recommendation", "created_at", "id"],
+                condition=models.Q(amendment=None, root=None),
+                name="comment_threads",
+            ),
             models.Index(fields=["root", "created_at"]),
             pending_index("comment"),
         ]

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import stakeholder_group_label
+from core.paging import counted_page, page_number
 from core.versioning import PEOPLE, version_of
 from recommendations.models import Recommendation
 from recommendations.selectors import CATALOGUE, consultation_list_visible
@@ -22,6 +23,7 @@ from .models import (
     Follow,
     ModerationState,
     Position,
+    RecommendationCount,
 )
 from .rules import dialogue_refusal
 from .threads import (  # noqa: F401 - the thread reads, as the views and the API ask them
@@ -177,14 +179,27 @@ def position_page(
     viewer=None,
     per_page: int = POSITIONS_PER_PAGE,
 ) -> Page:
-    """Positions with their reasons, newest first (two queries: count and page)."""
+    """Positions with their reasons, newest first (two queries: count and page). The public
+    reads the counted positions (consultation.counting): their count is the summary's, one
+    row; the page is read in the order of an index (position_newest), LIMIT and OFFSET."""
     positions = (
         _counted_positions(recommendation)
         .visible_to(viewer)
         .select_related(*AUTHOR_FIELDS, "version")
         .order_by("-updated_at", "-pk")
     )
-    return Paginator(positions, per_page).get_page(page)
+    if viewer is not None and viewer.is_authenticated:
+        # Theirs too in any state, or all of them (a moderator): counted over the rows.
+        return Paginator(positions, per_page).get_page(page)
+    total = (
+        RecommendationCount.objects.filter(recommendation=recommendation)
+        .values_list("positions", flat=True)
+        .first()
+    ) or 0
+    number = page_number(page, total, per_page)
+    start = (number - 1) * per_page
+    rows = list(positions[start : start + per_page]) if total else []  # none: no query
+    return counted_page(rows, number=number, total=total, per_page=per_page)
 
 
 def _count_of(rows: QuerySet) -> Coalesce:

@@ -21,7 +21,6 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -31,6 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 
 from accounts.rules import is_moderator
 
@@ -51,8 +51,12 @@ def _reads_text(viewer) -> Q | None:
     return PUBLISHED | Q(author=viewer.pk) | Q(moderator_exists(viewer))
 
 
-def _has_published_reply() -> Exists:
-    return Exists(Comment.objects.filter(PUBLISHED, parent=OuterRef("pk")))
+def _has_published_reply() -> IsNull:
+    """A published reply's key, or NULL: a scalar subquery, asked only of the rows held back
+    (PostgreSQL turns an EXISTS beside an OR into a hash of every published reply, built
+    by reading all comments as soon as a page of threads meets one held back)."""
+    reply = Comment.objects.filter(PUBLISHED, parent=OuterRef("pk")).order_by().values("pk")[:1]
+    return IsNull(Subquery(reply), False)
 
 
 def visible_comments(viewer, comments: QuerySet[Comment] | None = None) -> QuerySet[Comment]:

@@ -93,9 +93,9 @@ def test_page_query_counts_do_not_grow_with_the_data(
     # dialogue_refusal asks no query for it), 3 the organisers' response (none yet), 4 its
     # implementation updates (responses' panel at the top), 5 advocates, 6 challenges with
     # pillars, 7 versions (their authors: none set, so Django skips that query), 8 positions
-    # by stakeholder group, 9 positions count (none: no page to load), 10 amendments with
-    # their counts, 11 comment threads count, 12 page of threads with their authors, 13 the
-    # first replies of each with their authors
+    # by stakeholder group, 9 positions count (the summary's row; none: no page to load),
+    # 10 amendments with their counts, 11 comment threads count, 12 page of threads with
+    # their authors, 13 the first replies of each with their authors
     url = reverse("recommendations:detail", args=["demo", recs[-1].reference])
     with django_assert_num_queries(13):
         response = client.get(url)

@@ -423,3 +423,34 @@ def test_the_breakdown_draws_each_groups_bar_in_proportion(
         '<rect class="seg reservations" x="67" width="0" height="10"/>'
         '<rect class="seg oppose" x="67" width="33" height="10"/>'
     ) in html
+
+
+def test_the_publics_page_of_positions_is_counted_by_the_summary(make_person, recommendation):
+    """The public's count is the summary's row (consultation.counting), not a COUNT of the
+    rows: it agrees with the rows it pages through, held reasons left out."""
+    from consultation.selectors import position_page
+    from moderation.models import ModerationPolicy
+
+    for i in range(3):
+        services.position_take(
+            author=make_person(f"p{i}@example.org"), recommendation=recommendation, stance="endorse"
+        )
+    ModerationPolicy.objects.create(
+        consultation=recommendation.consultation, mode=ModerationPolicy.Mode.PRE_ALL
+    )
+    held = services.position_take(
+        author=make_person("held@example.org"),
+        recommendation=recommendation,
+        stance="oppose",
+        reason="Held for review.",
+    )
+    assert held.moderation_state == "pending"
+
+    pages = [position_page(recommendation=recommendation, page=n, per_page=2) for n in (1, 2)]
+    assert [p.paginator.count for p in pages] == [3, 3]
+    shown = [position for page in pages for position in page.object_list]
+    assert len(shown) == 3 and held not in shown
+    assert [p.updated_at for p in shown] == sorted((p.updated_at for p in shown), reverse=True)
+    # Paginator.get_page's reading of a page that is no number, or too far.
+    assert position_page(recommendation=recommendation, page="x", per_page=2).number == 1
+    assert position_page(recommendation=recommendation, page=99, per_page=2).number == 2
