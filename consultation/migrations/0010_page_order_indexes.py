@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultation', '0008_report_reasons'),
+        ('consultation', '0009_report_threads_and_participation'),
         ('recommendations', '0002_provenance_and_source_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
