@@ -459,6 +459,28 @@ def test_what_digests_share_is_rendered_once_and_reads_as_if_rendered_alone(scen
     assert '<html lang="fr">' in html_fr
 
 
+@pytest.mark.django_db
+def test_readers_with_the_same_news_share_the_whole_section(scenario, make_person):
+    """The section of new and changed recommendations is rendered once (text, HTML) for the
+    readers whose news in it are the same, and reads as if rendered alone."""
+    reader = scenario["reader"]
+    twin = make_person("twin@example.org", digest_frequency="daily", language=reader.language)
+    twin.pillars_of_interest.add(scenario["r1"].pillar)
+    people = selectors.batch_people(frequency="daily", user_ids=[reader.pk, twin.pk])
+    with freeze_time(SEND):
+        digests = selectors.digests_build(people=people, period=period_starting("daily", DAY))
+        first, second = digests[reader.pk], digests[twin.pk]
+        assert first.changes and first.changes_key == second.changes_key
+        first.fragments.clear()  # kept from earlier batches in this process
+        shared = [emails.render_digest(d) for d in (first, second)]
+        sections = [k for k in first.fragments if k[3:] == (first.changes_key,)]
+        assert len(sections) == 2  # one in the text, one in the HTML: for both readers
+        for d in (first, second):
+            d.fragments = None
+        alone = [emails.render_digest(d) for d in (first, second)]
+    assert shared == alone
+
+
 # -- Failures --------------------------------------------------------------------------------
 
 

@@ -149,6 +149,12 @@ class Digest:
         return not (self.changes or self.followed or self.replies or self.decisions)
 
     @cached_property  # read by the text and the HTML
+    def changes_key(self) -> tuple:
+        """What the section of new and changed recommendations shows: readers with the same
+        news share the whole section, not only its lines ({% shared %})."""
+        return tuple(c.key for c in self.changes)
+
+    @cached_property  # read by the text and the HTML
     def most_active_key(self) -> tuple:
         return tuple(
             (m.recommendation.pk, m.recommendation.reference, m.recommendation.title)
