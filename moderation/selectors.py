@@ -295,7 +295,8 @@ def queue_page(
         if filters.state in ("", "pending"):
             pending = _unreported_pending(kind, consultation=filters.consultation)
             streams.append((kind, False, pending))
-    counts = [stream.values("pk")[:QUEUE_LIMIT].count() for *_about, stream in streams]
+    # Unordered: the count stops at QUEUE_LIMIT rows of an index instead of sorting them all.
+    counts = [stream.order_by().values("pk")[:QUEUE_LIMIT].count() for *_about, stream in streams]
     items: list[QueueItem] = []
     if filters.state in ("", "appeals"):
         for appeal in _open_appeals(consultation=filters.consultation):
