@@ -4,8 +4,12 @@ language (the caller says which) with absolute links (SITE_URL).
 
 Only this app imports django.core.mail (import-linter's "Only notifications sends mail")."""
 
+import secrets
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import forbid_multi_line_headers
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -27,6 +31,43 @@ def render(name: str, context: dict, *, subject: str | None = None) -> tuple[str
 # Every message the platform sends is written by the platform, not a person (RFC 3834):
 # auto-responders do not answer it. Set here, the one place a message is made.
 AUTO_SUBMITTED = {"Auto-Submitted": "auto-generated"}
+
+
+@lru_cache(maxsize=512)
+def _subject_header(subject: str, encoding: str) -> str:
+    """The Subject header exactly as Django writes it (RFC 2047 words, folded; a newline
+    raises BadHeaderError). Python's encoder measures the encoded length after each character
+    (0.2 ms for a subject with accents), and a batch of digests has few distinct subjects."""
+    return forbid_multi_line_headers("Subject", subject, encoding)[1]
+
+
+def _boundaries(message) -> None:
+    """Gives each multipart part a random boundary found in none of its parts. Left to the
+    generator, the boundary is checked with a regular expression compiled for it, over the
+    whole text: 0.2 ms a message; a 128-bit random one is only looked for in the parts."""
+    for part in message.walk():
+        if not part.is_multipart() or part.get_boundary() is not None:
+            continue
+        boundary = f"=_{secrets.token_hex(16)}"
+        texts = [p.get_payload() for p in part.walk() if not p.is_multipart()]
+        if not any(isinstance(t, str) and boundary in t for t in texts):
+            part.set_boundary(boundary)  # else (never seen) the generator picks one
+
+
+class PlatformEmail(EmailMultiAlternatives):
+    """Django's message, the same headers and bodies, built with two costs of Python's e-mail
+    package paid once rather than per message (bench/digests.py sends 100,000)."""
+
+    def message(self):
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        subject, self.subject = str(self.subject), ""  # set below, from the cache
+        try:
+            message = super().message()
+        finally:
+            self.subject = subject
+        message.replace_header("Subject", _subject_header(subject, str(encoding)))
+        _boundaries(message)
+        return message
 
 
 def send(
@@ -60,7 +101,7 @@ def send_rendered(
     """Send a message, its alternatives attached. Also for a message rendered elsewhere,
     whole: allauth's account e-mails, rendered in the request by accounts.adapter (their
     one-time links and codes exist nowhere else)."""
-    message = EmailMultiAlternatives(
+    message = PlatformEmail(
         subject,
         body,
         from_email,

@@ -74,3 +74,79 @@ def test_a_message_cut_off_while_written_leaves_no_eml_file(tmp_path, monkeypatc
         backend.send_messages([message])
     assert not list(tmp_path.glob("*.eml"))
     assert len(list(tmp_path.glob("*.eml.part"))) == 1
+
+
+# -- The platform's message (notifications.emails.PlatformEmail) ------------------------------
+
+
+def _messages(subject: str):
+    from django.core.mail import EmailMultiAlternatives
+
+    from notifications.emails import PlatformEmail
+
+    def build(cls):
+        message = cls(
+            subject,
+            "Hallo,\n\nzwei Neuigkeiten – und „Anführungszeichen“.\n",
+            "Plant to patient <noreply@example.org>",
+            ["Zoë <zoe@example.org>"],
+            headers={
+                "Message-ID": "<digest.1@example.org>",
+                "Date": "Fri, 04 Dec 2026 07:00 +0000",
+            },
+        )
+        message.attach_alternative("<p>Hallo, <b>zwei</b> Neuigkeiten</p>\n", "text/html")
+        return message
+
+    return build(EmailMultiAlternatives), build(PlatformEmail)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["[Plant to patient] Ihre tägliche Zusammenfassung vom 3. Dezember 2026: 17 Neuigkeiten", "Hi"],
+)
+def test_the_platforms_message_is_djangos_but_for_the_boundary(subject):
+    """The subject's header comes from a cache and the boundary is picked without the
+    generator's scan: the bytes are Django's own, boundary aside, and read back the same."""
+    django_message, ours = _messages(subject)
+    theirs_bytes = django_message.message().as_bytes()
+    for _ in range(2):  # the second from the cache
+        our_bytes = ours.message().as_bytes()
+        parsed = email.message_from_bytes(our_bytes, policy=email_policy)
+        boundary = parsed.get_boundary()
+        assert boundary.startswith("=_") and len(boundary) == 34
+        assert our_bytes.replace(boundary.encode(), b"B") == theirs_bytes.replace(
+            email.message_from_bytes(theirs_bytes).get_boundary().encode(), b"B"
+        )
+        assert (
+            parsed["Subject"]
+            == email.message_from_bytes(theirs_bytes, policy=email_policy)["Subject"]
+        )
+        assert " ".join(parsed["Subject"].split()) == subject
+        assert [part.get_content() for part in parsed.iter_parts()] == [
+            ours.body,
+            ours.alternatives[0].content,
+        ]
+    assert ours.subject == subject  # the message is left as it was given
+
+
+def test_a_subject_with_a_newline_is_refused_as_django_refuses_it():
+    from django.core.mail import BadHeaderError
+
+    _, ours = _messages("Hello\nBcc: everyone@example.org")
+    with pytest.raises(BadHeaderError):
+        ours.message()
+
+
+def test_a_boundary_found_in_a_part_is_left_to_the_generator(monkeypatch):
+    """Never seen with a random 128-bit boundary; if it were, Python's generator picks one."""
+    from notifications import emails
+
+    _, ours = _messages("Hi")
+    ours.body += "A line that reads =_clash.\n"
+    monkeypatch.setattr(emails.secrets, "token_hex", lambda n: "clash")
+    message = ours.message()
+    assert message.get_boundary() is None
+    raw = message.as_bytes()
+    assert raw.count(b"=_clash") == 1
+    assert email.message_from_bytes(raw).get_boundary()

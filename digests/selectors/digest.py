@@ -55,6 +55,12 @@ class GroupPositions:
     totals: dict[str, int] = field(default_factory=dict)  # stance -> positions at period end
     new: dict[str, int] = field(default_factory=dict)  # stance -> taken or changed in period
 
+    @cached_property
+    def key(self) -> tuple:
+        """What its row shows: a reader's own position changes one row of the breakdown they
+        read; the others are the batch's rows, rendered once ({% shared %})."""
+        return (str(self.group), tuple(self.totals.items()), tuple(self.new.items()))
+
     @property
     def new_total(self) -> int:
         return sum(self.new.values())
@@ -100,9 +106,7 @@ class FollowedActivity:
             r.url,
             self.new_comments,
             self.new_positions,
-            tuple(
-                (str(g.group), tuple(g.totals.items()), tuple(g.new.items())) for g in self.groups
-            ),
+            tuple(g.key for g in self.groups),
             tuple((e.pk, e.event, e.title, e.url) for e in self.amendments),
         )
 
