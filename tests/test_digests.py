@@ -481,6 +481,45 @@ def test_readers_with_the_same_news_share_the_whole_section(scenario, make_perso
     assert shared == alone
 
 
+def test_the_shared_parts_forget_the_least_recently_read_first():
+    """A run's common parts stay while each reader's own lines come and go: the least
+    recently read are forgotten beyond the size, not everything at once."""
+    fragments = selectors.digest.SharedFragments(3)
+    fragments["common"] = "news"
+    for reader in range(10):
+        assert fragments["common"] == "news"  # read for every reader
+        fragments[("own", reader)] = f"lines of {reader}"
+    assert list(fragments) == [("own", 8), "common", ("own", 9)]
+    with pytest.raises(KeyError):
+        fragments[("own", 7)]
+
+
+@pytest.mark.django_db
+def test_a_readers_own_position_leaves_the_other_rows_of_the_breakdown_shared(
+    scenario, make_person
+):
+    reader = scenario["reader"]
+    french = make_person("fr@example.org", digest_frequency="daily", language=reader.language)
+    Follow.objects.create(user=french, recommendation=scenario["r3"])
+    people = selectors.batch_people(frequency="daily", user_ids=[reader.pk, french.pk])
+    with freeze_time(SEND):
+        digests = selectors.digests_build(people=people, period=period_starting("daily", DAY))
+        (theirs,), (shared_news,) = digests[reader.pk].followed, digests[french.pk].followed
+        # Their own position was the one new in its group: that row drops out of theirs, and
+        # the other row is the batch's very row.
+        patients, payers = shared_news.groups
+        assert theirs.groups == [payers] and theirs.groups[0] is payers
+        fragments = digests[reader.pk].fragments
+        fragments.clear()
+        shared = [emails.render_digest(d) for d in digests.values()]
+        rows = [k for k in fragments if k[3:] == (payers.key,)]
+        assert len(rows) == 2  # one in the text, one in the HTML: for both readers
+        for d in digests.values():
+            d.fragments = None
+        alone = [emails.render_digest(d) for d in digests.values()]
+    assert shared == alone
+
+
 # -- Failures --------------------------------------------------------------------------------
 
 

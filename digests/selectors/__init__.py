@@ -3,11 +3,11 @@ how the digests of a whole batch of people are built at once (build) — a fixed
 queries per batch, never one per person."""
 
 from .build import (  # noqa: F401
-    FRAGMENTS_KEPT,
     digests_build,
     shared_fragments,
 )
 from .digest import (  # noqa: F401
+    FRAGMENTS_KEPT,
     ActiveDiscussion,
     AmendmentEvent,
     Change,

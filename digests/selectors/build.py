@@ -30,15 +30,12 @@ from .digest import (
 )
 from .who import MAX_DECISIONS, MAX_REPLIES, MOST_ACTIVE, PUBLISHED, UNNAMED
 
-FRAGMENTS_KEPT = 20_000
-
 
 def shared_fragments() -> dict:
     """The parts of digests rendered once ({% shared %}, Digest.fragments), kept from one
     batch to the next in this process: their keys say all they show, so that a part is only
-    rendered again when its news change. Forgotten when they number FRAGMENTS_KEPT."""
-    if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
-        _FRAGMENTS.clear()
+    rendered again when its news change. The least recently read beyond FRAGMENTS_KEPT are
+    forgotten (digest.SharedFragments)."""
     return _FRAGMENTS
 
 

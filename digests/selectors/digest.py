@@ -1,5 +1,6 @@
 """What a digest holds: plain dataclasses, rendered by the e-mail templates."""
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -177,4 +178,26 @@ class Digest:
         )
 
 
-_FRAGMENTS: dict = {}
+class SharedFragments(OrderedDict):
+    """The parts of digests rendered once ({% shared %}), the least recently read forgotten
+    beyond `size`. Most parts serve a whole run (a recommendation's news, a row of its
+    breakdown); a reader's own lines serve them alone: forgetting everything at the cap made
+    each worker render its common parts again every few thousand people."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+FRAGMENTS_KEPT = 20_000
+_FRAGMENTS = SharedFragments(FRAGMENTS_KEPT)
