@@ -191,17 +191,67 @@ SQL_ORDER = {
 }
 
 
-def _first(items, *, sort: str, count: int, kind: str, reported: bool) -> list:
-    """The first `count` of a kind's items in the sort's order, with what the page shows
-    (the reported ones with their open reports)."""
+# Each sort as the open reports rank the reported contributions of a kind.
+REPORT_ORDER = {
+    "flags": ("-open_flag_count", "since", "content"),
+    "oldest": ("since", "content"),
+    "newest": ("-since", "-content"),
+}
+
+
+def _ranked_reports(kind: str, *, filters: "QueueFilters", count: int) -> list[tuple]:
+    """The first `count` reported contributions of a kind in the sort's order, ranked on
+    their open reports alone: (pk, open reports, the first one's date). Ranking the
+    contributions themselves joined each to what the page shows before sorting them all
+    (993 open reports at L: 39 ms; ranked on the reports 6 ms)."""
+    flags = Flag.objects.filter(
+        resolved_at=None,
+        **{
+            f"{kind}__isnull": False,
+            f"{kind}__moderation_state__in": REPORTED_STATES[filters.state],
+        },
+    )
+    if kind == "comment":
+        flags = flags.filter(comment__deleted_at=None)
+    if filters.consultation is not None:
+        flags = flags.filter(**{f"{kind}__recommendation__consultation": filters.consultation})
+    return list(
+        flags.annotate(content=F(kind))
+        .values("content")
+        .annotate(open_flag_count=Count("pk"), since=Min("created_at"))
+        .order_by(*REPORT_ORDER[filters.sort])
+        .values_list("content", "open_flag_count", "since")[:count]
+    )
+
+
+def _first_reported(kind: str, *, filters: "QueueFilters", count: int) -> list:
+    """The first `count` reported contributions of a kind, with their open reports."""
+    ranked = _ranked_reports(kind, filters=filters, count=count)
+    if not ranked:
+        return []
+    flags = Flag.objects.filter(resolved_at=None).select_related("flagger")
+    rows = (
+        KINDS[kind]
+        .objects.filter(pk__in=[pk for pk, *_ in ranked])
+        .select_related(*CONTENT_SELECT[kind])
+        .prefetch_related(
+            Prefetch("flags", queryset=flags.order_by("created_at"), to_attr="open_flags")
+        )
+    )
+    by_pk = {row.pk: row for row in rows}
+    first = []
+    for pk, open_flag_count, since in ranked:
+        content = by_pk[pk]
+        content.flagged, content.open_flag_count, content.since = True, open_flag_count, since
+        first.append(content)
+    return first
+
+
+def _first_pending(items, *, sort: str, count: int, kind: str) -> list:
+    """The first `count` of a kind's pending items without reports, in the sort's order."""
     if not count:
         return []
     items = items.select_related(*CONTENT_SELECT[kind]).order_by(*SQL_ORDER[sort])
-    if reported:
-        flags = Flag.objects.filter(resolved_at=None).select_related("flagger")
-        items = items.prefetch_related(
-            Prefetch("flags", queryset=flags.order_by("created_at"), to_attr="open_flags")
-        )
     return list(items[:count])
 
 
@@ -284,8 +334,9 @@ def queue_page(
     the site nor the length of the queue changes what a page reads.
 
     Queries: per kind shown, the two counts, then each set's first rows (skipped when it
-    has none) with their open reports (a prefetch, skipped when none); the open appeals (1);
-    for the page's authors, their contributions by state and decisions (4).
+    has none): the pending ones (1), the reported ones ranked on their open reports (1) and
+    read with those reports (2); the open appeals (1); for the page's authors, their
+    contributions by state and decisions (4).
     """
     streams = []  # (kind, reported?, items): each kind's reported and unreported pending ones
     kinds = [] if filters.state == "appeals" else [filters.kind] if filters.kind else list(KINDS)
@@ -308,9 +359,10 @@ def queue_page(
     number = page_number(page, total, per_page)
     end = number * per_page
     for (kind, reported, stream), count in zip(streams, counts, strict=True):
-        first = _first(
-            stream, sort=filters.sort, count=min(end, count), kind=kind, reported=reported
-        )
+        if reported:
+            first = _first_reported(kind, filters=filters, count=min(end, count))
+        else:
+            first = _first_pending(stream, sort=filters.sort, count=min(end, count), kind=kind)
         for content in first:
             items.append(
                 QueueItem(

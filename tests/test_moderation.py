@@ -1030,15 +1030,16 @@ def test_the_queue_costs_the_same_whatever_its_size(
     # 5 consultations (the filter); per kind, the reported contributions and the pending ones
     # without reports counted (up to QUEUE_LIMIT each): 6-7 comments, 8-9 amendments, 10-11
     # positions; 12 open appeals with their decisions; then each set's first rows, as far as
-    # the page goes (skipped when the set is empty), the reported with their open reports:
-    # 13 the pending comments, 14 the reported amendments and 15 their reports, 16 the
-    # reported positions and 17 their reports; 18-20 the page's authors' contributions by
-    # state (per kind), 21 the decisions about them; the navigation: 22 the "Moderation"
-    # link (a moderator?), 23 the "Invitations" link (an admin?), 24-25 the model
-    # permissions that question falls back on (the person's, their groups'), 26 the reason
-    # templates link, 27 the policies link; 28 the reason templates (the bulk form); 29 the
-    # nav's consultation (kept a minute in the cache, emptied for each test)
-    with django_assert_num_queries(29):
+    # the page goes (skipped when the set is empty), the reported ranked on their open
+    # reports, then read with those reports: 13 the pending comments, 14 the reported
+    # amendments' ranking, 15 the amendments and 16 their reports, 17-19 the same for the
+    # reported positions; 20-22 the page's authors' contributions by state (per kind), 23 the
+    # decisions about them; the navigation: 24 the "Moderation" link (a moderator?), 25 the
+    # "Invitations" link (an admin?), 26-27 the model permissions that question falls back on
+    # (the person's, their groups'), 28 the reason templates link, 29 the policies link; 30
+    # the reason templates (the bulk form); 31 the nav's consultation (kept a minute in the
+    # cache, emptied for each test)
+    with django_assert_num_queries(31):
         response = client.get(reverse("moderation:queue"))
     assert response.status_code == 200
     html = response.content.decode()
