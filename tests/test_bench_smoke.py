@@ -79,3 +79,27 @@ def test_the_digests_bench_sends_through_real_workers_at_a_tiny_size():
     assert "1 worker(s)" in table and "2 worker(s)" in table
     assert "SQL per 1,000 people, first / last 10 %" in table
     assert mail.outbox == []  # the workers' backend counts and drops
+
+
+def test_the_scale_report_takes_each_pages_median_over_a_sizes_latest_runs(tmp_path, monkeypatch):
+    import json
+
+    from bench.scale import __main__ as scale
+
+    monkeypatch.setattr(scale, "OUT", tmp_path)
+    for stamp, p50 in (
+        ("20261204-100000", 90.0),
+        ("20261204-100100", 10.0),
+        ("20261204-100200", 12.0),
+        ("20261204-100300", 30.0),
+    ):
+        pages = [{"name": "queue", "p50_ms": p50}, {"name": "list", "p50_ms": None}]
+        (tmp_path / f"scale-S-{stamp}.json").write_text(json.dumps({"size": "S", "pages": pages}))
+
+    assert scale.latest("S")["pages"][0]["p50_ms"] == 30.0  # the latest run alone
+    three = scale.latest("S", runs=3)  # 10, 12 and 30: the first run (90) is older
+    assert [(p["name"], p["p50_ms"], p["runs"]) for p in three["pages"]] == [
+        ("queue", 12.0, 3),
+        ("list", None, 0),
+    ]
+    assert scale.latest("M", runs=3) is None

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from datetime import datetime
@@ -117,9 +118,24 @@ def cmd_measure(args) -> int:
     return 1 if failed else 0
 
 
-def latest(size: str) -> dict | None:
-    files = sorted(OUT.glob(f"scale-{size}-*.json"))
-    return json.loads(files[-1].read_text()) if files else None
+def latest(size: str, runs: int = 1) -> dict | None:
+    """The latest measurement of a size; of several (`runs`), each page's median p50 (a
+    shared machine's pace moves between runs more than a page's cost does)."""
+    files = sorted(OUT.glob(f"scale-{size}-*.json"))[-runs:]
+    if not files:
+        return None
+    results = [json.loads(f.read_text()) for f in files]
+    last = results[-1]
+    for page in last["pages"]:
+        p50s = [
+            p["p50_ms"]
+            for r in results
+            for p in r["pages"]
+            if p["name"] == page["name"] and p.get("p50_ms") is not None
+        ]
+        page["p50_ms"] = round(statistics.median(p50s), 1) if p50s else None
+        page["runs"] = len(p50s)
+    return last
 
 
 def table(results: list[dict]) -> str:
@@ -161,7 +177,7 @@ def table(results: list[dict]) -> str:
 
 
 def cmd_report(args) -> int:
-    results = [r for r in (latest(s) for s in ("S", "M", "L")) if r]
+    results = [r for r in (latest(s, args.runs) for s in ("S", "M", "L")) if r]
     if not results:
         print("bench.scale: nothing measured yet (python -m bench.scale measure)", file=sys.stderr)
         return 1
@@ -181,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     measure.add_argument("--workers", type=int, default=2)
     measure.set_defaults(run=cmd_measure)
     report = sub.add_parser("report", help="the latest measurement of each size side by side")
+    report.add_argument(
+        "--runs", type=int, default=1, help="each page's median p50 over a size's latest runs"
+    )
     report.set_defaults(run=cmd_report)
     args = parser.parse_args(argv)
     return args.run(args)
