@@ -1,7 +1,7 @@
 """Reads of moderation: the queue, one item with its context, the decisions an author sees,
 and the audit log. Each costs a fixed number of queries, whatever the queue's size."""
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page
@@ -20,14 +20,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from consultation.models import Comment, ModerationState
 from core.paging import counted_page, page_number
 from recommendations.models import Consultation
 
-from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate, label_lower
+from .histories import AuthorHistory, author_histories
+from .models import KINDS, Appeal, Flag, ModerationAction, ReasonTemplate
 
 State = ModerationState
 Action = ModerationAction.Action
@@ -51,51 +51,6 @@ CONTENT_SELECT = {
     "amendment": ("author__stakeholder_group", "recommendation__consultation", "base_version"),
     "position": ("author__stakeholder_group", "recommendation__consultation", "version"),
 }
-
-
-@dataclass
-class AuthorHistory:
-    """What a moderator needs to know of an author: their contributions by state, and the
-    decisions taken about them."""
-
-    states: Counter = field(default_factory=Counter)
-    actions: Counter = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.states.values())
-
-    @property
-    def contributions_summary(self) -> str:
-        parts = [
-            ngettext("%(count)d contribution", "%(count)d contributions", self.total)
-            % {"count": self.total}
-        ]
-        parts += [
-            f"{n} {label_lower(State(state).label)}"
-            for state, n in sorted(self.states.items())
-            if state != State.PUBLISHED
-        ]
-        return " · ".join(parts)
-
-    @property
-    def decisions_summary(self) -> str:
-        """The moderators' decisions about them ("" when none)."""
-        return " · ".join(
-            f"{label_lower(Action(action).label)} ×{self.actions[action]}"
-            for action in (
-                Action.WARN,
-                Action.SUSPEND,
-                Action.LIFT_SUSPENSION,
-                Action.REJECT,
-                Action.HIDE,
-            )
-            if self.actions[action]
-        )
-
-    @property
-    def summary(self) -> str:
-        return " · ".join(p for p in (self.contributions_summary, self.decisions_summary) if p)
 
 
 @dataclass
@@ -267,32 +222,6 @@ def _open_appeals(*, consultation: Consultation | None):
     if consultation is not None:
         appeals = appeals.filter(decision__consultation=consultation)
     return appeals.order_by("created_at")[:QUEUE_LIMIT]
-
-
-def author_histories(authors) -> dict[int, AuthorHistory]:
-    """Each author's contributions by state and the decisions about them: four queries."""
-    pks = {a.pk for a in authors}
-    histories = defaultdict(AuthorHistory)
-    if not pks:
-        return histories
-    for model in KINDS.values():
-        rows = (
-            model.objects.filter(author__in=pks)
-            .values("author", "moderation_state")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for row in rows:
-            histories[row["author"]].states[row["moderation_state"]] += row["n"]
-    rows = (
-        ModerationAction.objects.filter(subject_user__in=pks, actor__isnull=False)
-        .values("subject_user", "action")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        histories[row["subject_user"]].actions[row["action"]] += row["n"]
-    return histories
 
 
 @dataclass

@@ -126,10 +126,10 @@ def _assert_constant(world, make_person, django_assert_num_queries, user, url, q
 MODERATES = 2
 # The queue (moderation.selectors.queue_page), per kind shown: its reported contributions
 # counted, and in "everything" and "pending" its pending ones without reports too (1 each);
-# then each set's first rows (skipped when it is empty), the reported ones with their open
-# reports and the reporters (a prefetch).
+# then each set's first rows (skipped when it is empty), the reported ones ranked on their
+# open reports, then read with those reports and the reporters (a prefetch).
 COUNT = 1
-REPORTED = 2
+REPORTED = 3
 PENDING = 1
 # The open appeals, with their decisions, contents and appellants (1).
 APPEALS = 1

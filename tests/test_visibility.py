@@ -24,7 +24,7 @@ from digests.periods import period_in_progress
 from digests.selectors import digests_build
 from moderation import services as moderation
 from moderation.models import ModerationAction
-from moderation.selectors import author_histories
+from moderation.histories import author_histories
 from notifications.models import Notification
 
 HIDDEN, PUBLISHED, PENDING = "Hidden zebra words.", "Published zebra words.", "Pending zebra words."
