@@ -23,8 +23,8 @@ from consultation.visibility import ABSENT, FULL, PLACEHOLDER, comment_count, co
 from digests.periods import period_in_progress
 from digests.selectors import digests_build
 from moderation import services as moderation
-from moderation.models import ModerationAction
 from moderation.histories import author_histories
+from moderation.models import ModerationAction
 from notifications.models import Notification
 
 HIDDEN, PUBLISHED, PENDING = "Hidden zebra words.", "Published zebra words.", "Pending zebra words."
