@@ -9,15 +9,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     Min,
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -106,23 +103,11 @@ def _of_kind(kind: str, *, consultation: Consultation | None):
 
 
 def _reported(kind: str, *, state: str, consultation: Consultation | None):
-    """The contributions of one kind with open reports, in the states `state` shows, with
-    their number of open reports and the first one's date (`since`). Driven by the open
-    flags' partial index: as many rows as reports await a decision."""
-    open_flags = _open_flags(kind).order_by().values(kind)
-    count = open_flags.annotate(n=Count("pk")).values("n")
-    first = open_flags.annotate(at=Min("created_at")).values("at")
-    return (
-        _of_kind(kind, consultation=consultation)
-        .filter(
-            pk__in=Flag.objects.filter(resolved_at=None, **{f"{kind}__isnull": False}).values(kind),
-            moderation_state__in=REPORTED_STATES[state],
-        )
-        .annotate(
-            flagged=Value(True),
-            open_flag_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
-            since=Subquery(first),
-        )
+    """The contributions of one kind with open reports, in the states `state` shows. Driven
+    by the open flags' partial index: as many rows as reports await a decision."""
+    return _of_kind(kind, consultation=consultation).filter(
+        pk__in=Flag.objects.filter(resolved_at=None, **{f"{kind}__isnull": False}).values(kind),
+        moderation_state__in=REPORTED_STATES[state],
     )
 
 
@@ -133,7 +118,7 @@ def _unreported_pending(kind: str, *, consultation: Consultation | None):
         _of_kind(kind, consultation=consultation)
         .filter(moderation_state=State.PENDING)
         .exclude(Exists(_open_flags(kind)))
-        .annotate(flagged=Value(False), open_flag_count=Value(0), since=F("created_at"))
+        .annotate(open_flag_count=Value(0), since=F("created_at"))
     )
 
 
@@ -154,34 +139,25 @@ REPORT_ORDER = {
 }
 
 
-def _ranked_reports(kind: str, *, filters: "QueueFilters", count: int) -> list[tuple]:
-    """The first `count` reported contributions of a kind in the sort's order, ranked on
-    their open reports alone: (pk, open reports, the first one's date). Ranking the
+def _ranked_reports(reported, *, kind: str, sort: str, count: int) -> list[tuple]:
+    """The first `count` of the `reported` contributions of a kind in the sort's order,
+    ranked on their open reports alone: (pk, open reports, the first one's date). Ranking the
     contributions themselves joined each to what the page shows before sorting them all
-    (993 open reports at L: 39 ms; ranked on the reports 6 ms)."""
-    flags = Flag.objects.filter(
-        resolved_at=None,
-        **{
-            f"{kind}__isnull": False,
-            f"{kind}__moderation_state__in": REPORTED_STATES[filters.state],
-        },
-    )
-    if kind == "comment":
-        flags = flags.filter(comment__deleted_at=None)
-    if filters.consultation is not None:
-        flags = flags.filter(**{f"{kind}__recommendation__consultation": filters.consultation})
+    (993 open reports at L: 39 ms; ranked on the reports 7 ms)."""
     return list(
-        flags.annotate(content=F(kind))
+        Flag.objects.filter(resolved_at=None, **{f"{kind}__in": reported.values("pk")})
+        .annotate(content=F(kind))
         .values("content")
         .annotate(open_flag_count=Count("pk"), since=Min("created_at"))
-        .order_by(*REPORT_ORDER[filters.sort])
+        .order_by(*REPORT_ORDER[sort])
         .values_list("content", "open_flag_count", "since")[:count]
     )
 
 
-def _first_reported(kind: str, *, filters: "QueueFilters", count: int) -> list:
-    """The first `count` reported contributions of a kind, with their open reports."""
-    ranked = _ranked_reports(kind, filters=filters, count=count)
+def _first_reported(reported, *, kind: str, sort: str, count: int) -> list:
+    """The first `count` of the `reported` contributions of a kind, with their open
+    reports."""
+    ranked = _ranked_reports(reported, kind=kind, sort=sort, count=count)
     if not ranked:
         return []
     flags = Flag.objects.filter(resolved_at=None).select_related("flagger")
@@ -197,7 +173,7 @@ def _first_reported(kind: str, *, filters: "QueueFilters", count: int) -> list:
     first = []
     for pk, open_flag_count, since in ranked:
         content = by_pk[pk]
-        content.flagged, content.open_flag_count, content.since = True, open_flag_count, since
+        content.open_flag_count, content.since = open_flag_count, since
         first.append(content)
     return first
 
@@ -289,7 +265,7 @@ def queue_page(
     end = number * per_page
     for (kind, reported, stream), count in zip(streams, counts, strict=True):
         if reported:
-            first = _first_reported(kind, filters=filters, count=min(end, count))
+            first = _first_reported(stream, kind=kind, sort=filters.sort, count=min(end, count))
         else:
             first = _first_pending(stream, sort=filters.sort, count=min(end, count), kind=kind)
         for content in first:
