@@ -318,4 +318,4 @@ def summaries_rebuild() -> dict[str, int]:
         # deletions (2 million contributors' rows at L).
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the models' own tables
-    return summaries_rebuild_in_sql()
+    return summaries_rebuild_in_sql(TABLES)
